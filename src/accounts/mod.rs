@@ -1,0 +1,40 @@
+//! Account rules: validation of client input, password hashing, and the account operations
+//! (guest signup, link, login, logout, profile) as store transactions.
+
+mod ops;
+mod password;
+mod validate;
+
+pub use ops::{
+    LinkOutcome, LoginOutcome, NewSession, create_guest, delete_session, link_account, login,
+    purge_expired_sessions, set_socials,
+};
+pub use password::{HashError, PasswordHasher, Verified};
+pub use validate::{
+    MAX_NAME_CHARS, normalize_email, normalize_name, validate_password, validate_socials,
+};
+
+use crate::store::Id;
+
+/// A fresh random identifier (UUID v4 from the OS random source): session tokens.
+pub fn new_token() -> Id {
+    *uuid::Uuid::new_v4().as_bytes()
+}
+
+/// A new user id. UUID v7: unique and time-ordered, which makes batched inserts into the
+/// users table several times faster (see STACK.md); user ids are public, not secrets.
+pub fn new_user_id() -> Id {
+    *uuid::Uuid::now_v7().as_bytes()
+}
+
+/// The canonical text form of an id, as the JSON API shows it.
+pub fn id_string(id: &Id) -> String {
+    uuid::Uuid::from_bytes(*id).hyphenated().to_string()
+}
+
+/// Parses a client-supplied id; anything that is not a UUID is simply unknown.
+pub fn parse_id(text: &str) -> Option<Id> {
+    uuid::Uuid::try_parse(text.trim())
+        .ok()
+        .map(|u| *u.as_bytes())
+}

@@ -1,0 +1,17 @@
+//! The HTTP edge: the only place that touches sockets and hyper types.
+
+mod auth;
+mod body;
+mod client_ip;
+mod cors;
+mod listener;
+mod rate_limit;
+mod respond;
+mod router;
+mod routes;
+mod security_headers;
+
+pub use client_ip::client_ip;
+pub use listener::bind;
+pub use rate_limit::{RateLimiter, RateLimits};
+pub use router::handle;

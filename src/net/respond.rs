@@ -1,0 +1,70 @@
+//! Building responses: every body is JSON, every error is `{ "error": ... }`.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde_json::{Value, json};
+
+pub type Resp = Response<Full<Bytes>>;
+
+pub fn json_bytes(status: StatusCode, body: Bytes) -> Resp {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+pub fn json(status: StatusCode, body: &Value) -> Resp {
+    json_bytes(status, Bytes::from(body.to_string()))
+}
+
+pub fn ok(body: &Value) -> Resp {
+    json(StatusCode::OK, body)
+}
+
+/// `{ "error": message }`.
+pub fn error(status: StatusCode, message: &str) -> Resp {
+    json(status, &json!({ "error": message }))
+}
+
+/// `{ "error": message, ...extra }` for the original's richer error bodies.
+pub fn error_with(status: StatusCode, message: &str, extra: Value) -> Resp {
+    let mut body = json!({ "error": message });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+    json(status, &body)
+}
+
+pub fn internal_error() -> Resp {
+    error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+}
+
+pub fn unavailable() -> Resp {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+    )
+}
+
+/// Logs a store failure once, here at the edge, and answers 503 or 500.
+pub fn store_failure(error: &crate::store::StoreError) -> Resp {
+    use crate::store::StoreError;
+    tracing::error!(%error, "store operation failed");
+    match error {
+        StoreError::Closed | StoreError::Failed => unavailable(),
+        _ => internal_error(),
+    }
+}
+
+/// Drops `null` members: the original's JSON left `undefined` fields out entirely.
+pub fn without_nulls(mut value: Value) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null());
+    }
+    value
+}

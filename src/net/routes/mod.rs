@@ -1,0 +1,6 @@
+//! One file per area of the API.
+
+pub mod auth;
+pub mod health;
+pub mod root;
+pub mod user;

@@ -1,0 +1,178 @@
+//! Starting and stopping the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::{AppState, maintenance, systemd};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::net;
+use crate::store::Store;
+
+/// A server accepting connections. Tests start it on `127.0.0.1:0`.
+pub struct RunningServer {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    stop: watch::Sender<bool>,
+    accept_loop: JoinHandle<()>,
+}
+
+/// Opens the store, binds the listener and starts accepting.
+pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<RunningServer> {
+    config.validate()?;
+    let store = Store::open(
+        &config.data_dir,
+        config.session_cache_size,
+        config.user_cache_size,
+        config.cache_ttl,
+        clock.clone(),
+    )
+    .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    let listener =
+        net::bind(config.listen).with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(config, store, clock)?;
+    let (stop, stopped) = watch::channel(false);
+    maintenance::spawn(state.clone(), stopped.clone());
+    let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
+    tracing::info!(%addr, "listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        stop,
+        accept_loop,
+    })
+}
+
+impl RunningServer {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to `--shutdown-timeout`), commits
+    /// what the writer holds and closes the store.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.accept_loop.await;
+        self.state.store.close().await;
+        tracing::info!("store closed");
+    }
+}
+
+async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.changed() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of descriptors or similar: back off briefly instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service_state = state.clone();
+        let service = service_fn(move |request| net::handle(service_state.clone(), peer, request));
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(state.config.header_read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    let deadline = state.config.shutdown_timeout;
+    if tokio::time::timeout(deadline, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("in-flight requests did not finish before the shutdown timeout");
+    }
+}
+
+/// Structured logs; without ANSI colours or timestamps under journald, which adds its own.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(!journald)
+        .with_target(false);
+    if journald {
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// `napalmsky serve`: runs until SIGTERM or SIGINT, or until the store fails.
+pub fn serve_blocking(config: Config) -> anyhow::Result<()> {
+    config.validate()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("napalmsky")
+        .build()?;
+    runtime.block_on(async {
+        log_config(&config);
+        let server = start(config, Arc::new(SystemClock)).await?;
+        systemd::ready();
+        systemd::spawn_watchdog(server.state().clone());
+        let store_failed = wait_for_stop(&server).await?;
+        systemd::stopping();
+        server.shutdown().await;
+        if store_failed {
+            anyhow::bail!("stopped because the store failed; see the log above");
+        }
+        Ok(())
+    })
+}
+
+/// Waits for a stop signal; returns whether the cause was a store failure.
+async fn wait_for_stop(server: &RunningServer) -> anyhow::Result<bool> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let failed = tokio::select! {
+        _ = terminate.recv() => { tracing::info!("SIGTERM: shutting down"); false }
+        _ = interrupt.recv() => { tracing::info!("SIGINT: shutting down"); false }
+        () = server.state().store.failed() => true,
+    };
+    Ok(failed)
+}
+
+/// The settings an operator checks first; never the Postgres URL (it may hold a password).
+fn log_config(config: &Config) {
+    tracing::info!(
+        listen = %config.listen,
+        data_dir = %config.data_dir.display(),
+        allowed_origins = ?config.origins(),
+        trusted_proxies = ?config.trusted_proxies,
+        paywall = ?config.paywall,
+        postgres = config.postgres_url.is_some(),
+        max_connections = config.max_connections,
+        "starting napalmsky"
+    );
+}

@@ -1,0 +1,281 @@
+//! `Store`: opening the data directory, submitting writes, beginning reads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use redb::{Database, ReadableDatabase, ReadableTable};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use super::StoreError;
+use super::cache::StatCache;
+use super::read::Reader;
+use super::records::{AccountType, BanStatus, Id, PaidStatus};
+use super::stats::{WriterSnapshot, WriterStats};
+use super::tables::{
+    META, META_SCHEMA_VERSION, OUTBOX, SCHEMA_VERSION, SESSIONS, SESSIONS_BY_EXPIRY,
+    SESSIONS_BY_USER, USERS, USERS_BY_EMAIL,
+};
+use super::tx::Tx;
+use super::writer::{self, Job};
+use crate::clock::{Millis, SharedClock};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "napalmsky.redb";
+/// Write jobs waiting for the writer; senders wait (backpressure) when it is full.
+const WRITE_QUEUE: usize = 8192;
+
+/// A session checked against the store, with the flags of its user that auth decisions need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthContext {
+    pub token: Id,
+    pub user_id: Id,
+    pub is_active: bool,
+    pub expires_at: Millis,
+    pub account_type: AccountType,
+    pub ban_status: BanStatus,
+    pub paid_status: PaidStatus,
+}
+
+pub struct Caches {
+    /// Token -> verified session with user flags.
+    pub sessions: StatCache<Id, Arc<AuthContext>>,
+    /// User id -> rendered `GET /user/me` body.
+    pub users: StatCache<Id, Bytes>,
+}
+
+impl Caches {
+    pub(super) fn invalidate(&self, users: &[Id], sessions: &[Id]) {
+        for id in users {
+            self.users.invalidate(id);
+        }
+        for token in sessions {
+            self.sessions.invalidate(token);
+        }
+    }
+
+    pub fn clear(&self) {
+        self.users.clear();
+        self.sessions.clear();
+    }
+}
+
+/// State shared by the writer thread and the request handlers.
+pub(crate) struct Shared {
+    pub(super) epoch: AtomicU64,
+    pub(super) caches: Caches,
+    pub(super) stats: WriterStats,
+    pub(super) failed: AtomicBool,
+    pub(super) fatal: Notify,
+}
+
+pub struct Store {
+    db: Arc<Database>,
+    jobs: mpsc::Sender<Option<Job>>,
+    shared: Arc<Shared>,
+    writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    path: PathBuf,
+}
+
+/// The numbers `/health` reports about the store.
+#[derive(Debug, Clone)]
+pub struct StoreHealth {
+    pub path: PathBuf,
+    pub file_bytes: u64,
+    pub users: u64,
+    pub sessions: u64,
+    pub outbox_depth: u64,
+    pub outbox_oldest_at: Option<Millis>,
+    pub writer: WriterSnapshot,
+    pub failed: bool,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `data_dir` and starts the writer thread.
+    pub fn open(
+        data_dir: &Path,
+        session_cache: u64,
+        user_cache: u64,
+        cache_ttl: Duration,
+        clock: SharedClock,
+    ) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(DB_FILE);
+        let db = match Database::create(&path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StoreError::Locked(data_dir.display().to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        init_tables(&db)?;
+        let shared = Arc::new(Shared {
+            epoch: AtomicU64::new(0),
+            caches: Caches {
+                sessions: StatCache::new(session_cache, cache_ttl),
+                users: StatCache::new(user_cache, cache_ttl),
+            },
+            stats: WriterStats::default(),
+            failed: AtomicBool::new(false),
+            fatal: Notify::new(),
+        });
+        let db = Arc::new(db);
+        let (jobs, receiver) = mpsc::channel(WRITE_QUEUE);
+        let writer = {
+            let (db, shared) = (db.clone(), shared.clone());
+            std::thread::Builder::new()
+                .name("store-writer".into())
+                .spawn(move || writer::run(db, receiver, shared, clock))?
+        };
+        Ok(Self {
+            db,
+            jobs,
+            shared,
+            writer: std::sync::Mutex::new(Some(writer)),
+            path,
+        })
+    }
+
+    /// Runs `op` in the next group commit and answers once that commit is durable.
+    ///
+    /// `op` must decide before it writes (see `Tx`); a `StoreError` from it rolls back the
+    /// whole batch it shared.
+    pub async fn write<R, F>(&self, op: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R, StoreError> + Send + 'static,
+    {
+        if self.shared.failed.load(Ordering::SeqCst) {
+            return Err(StoreError::Failed);
+        }
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |tx: &mut Tx<'_>| match op(tx) {
+            Ok(value) => Box::new(move |commit: Result<(), StoreError>| {
+                let _ = answer.send(commit.map(|()| value));
+            }),
+            Err(error) => {
+                tx.poisoned.get_or_insert_with(|| error.clone());
+                Box::new(move |_| {
+                    let _ = answer.send(Err(error));
+                })
+            }
+        });
+        self.jobs
+            .send(Some(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answered.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// A consistent snapshot for reads. Cheap: redb reads come from the memory map.
+    pub fn read(&self) -> Result<Reader, StoreError> {
+        Ok(Reader::new(self.db.begin_read()?))
+    }
+
+    pub fn caches(&self) -> &Caches {
+        &self.shared.caches
+    }
+
+    /// The verified session behind `token` (cached), or `None` if no such session exists.
+    pub fn auth_context(&self, token: &Id) -> Result<Option<Arc<AuthContext>>, StoreError> {
+        if let Some(found) = self.shared.caches.sessions.get(token) {
+            return Ok(Some(found));
+        }
+        let read_epoch = self.shared.epoch.load(Ordering::SeqCst);
+        let Some(context) = self.read()?.auth_context(token)? else {
+            return Ok(None);
+        };
+        let context = Arc::new(context);
+        self.shared.caches.sessions.insert_if_current(
+            *token,
+            context.clone(),
+            read_epoch,
+            &self.shared.epoch,
+        );
+        Ok(Some(context))
+    }
+
+    /// A cached rendering keyed by user, produced by `render` on a miss.
+    pub fn user_body(
+        &self,
+        user_id: &Id,
+        render: impl FnOnce(&Reader) -> Result<Option<Bytes>, StoreError>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        if let Some(found) = self.shared.caches.users.get(user_id) {
+            return Ok(Some(found));
+        }
+        let read_epoch = self.shared.epoch.load(Ordering::SeqCst);
+        let Some(body) = render(&self.read()?)? else {
+            return Ok(None);
+        };
+        self.shared.caches.users.insert_if_current(
+            *user_id,
+            body.clone(),
+            read_epoch,
+            &self.shared.epoch,
+        );
+        Ok(Some(body))
+    }
+
+    pub fn health(&self) -> Result<StoreHealth, StoreError> {
+        let reader = self.read()?;
+        Ok(StoreHealth {
+            path: self.path.clone(),
+            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            users: reader.count(USERS)?,
+            sessions: reader.count(SESSIONS)?,
+            outbox_depth: reader.count(OUTBOX)?,
+            outbox_oldest_at: reader.outbox_oldest_at()?,
+            writer: self.shared.stats.snapshot(),
+            failed: self.shared.failed.load(Ordering::SeqCst),
+        })
+    }
+
+    /// Resolves when the writer hit an unrecoverable storage error.
+    pub async fn failed(&self) {
+        let notified = self.shared.fatal.notified();
+        if self.shared.failed.load(Ordering::SeqCst) {
+            return;
+        }
+        notified.await;
+    }
+
+    /// Lets the writer commit what is queued, then stops it. Later writes fail with `Closed`.
+    pub async fn close(&self) {
+        let _ = self.jobs.send(None).await;
+        let handle = self.writer.lock().ok().and_then(|mut h| h.take());
+        if let Some(handle) = handle {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+}
+
+/// Creates every table so that readers never meet a missing one, and records the schema.
+fn init_tables(db: &Database) -> Result<(), StoreError> {
+    let txn = db.begin_write()?;
+    {
+        txn.open_table(USERS)?;
+        txn.open_table(SESSIONS)?;
+        txn.open_table(USERS_BY_EMAIL)?;
+        txn.open_multimap_table(SESSIONS_BY_USER)?;
+        txn.open_table(SESSIONS_BY_EXPIRY)?;
+        txn.open_table(OUTBOX)?;
+        let mut meta = txn.open_table(META)?;
+        let stored = meta.get(META_SCHEMA_VERSION)?.map(|v| v.value());
+        match stored {
+            None => {
+                meta.insert(META_SCHEMA_VERSION, SCHEMA_VERSION)?;
+            }
+            Some(v) if v == SCHEMA_VERSION => {}
+            Some(v) => {
+                return Err(StoreError::Corrupt(format!(
+                    "data directory has schema version {v}, this build reads {SCHEMA_VERSION}"
+                )));
+            }
+        }
+    }
+    txn.commit()?;
+    Ok(())
+}

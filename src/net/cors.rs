@@ -12,14 +12,14 @@ use super::respond::{Resp, error};
 
 pub enum Cors {
     /// No Origin header: nothing to add.
-    NotCors,
+    NoOrigin,
     Allowed(HeaderValue),
     Denied,
 }
 
 pub fn check(headers: &HeaderMap, allowed: &[String]) -> Cors {
     let Some(origin) = headers.get(ORIGIN) else {
-        return Cors::NotCors;
+        return Cors::NoOrigin;
     };
     let permitted = origin
         .to_str()

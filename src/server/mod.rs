@@ -8,5 +8,6 @@ mod state;
 mod systemd;
 
 pub use connections::ConnectionCounts;
+pub use maintenance::run_cleanup;
 pub use run::{RunningServer, init_tracing, serve_blocking, start};
 pub use state::AppState;

@@ -45,14 +45,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hot = arg(3, 1_000).min(users);
     let dir = tempfile::tempdir()?;
     let clock: SharedClock = Arc::new(SystemClock);
-    let store = Arc::new(Store::open(dir.path(), hot as u64, hot as u64, Duration::from_secs(600), clock)?);
+    let store = Arc::new(Store::open(
+        dir.path(),
+        hot as u64,
+        hot as u64,
+        Duration::from_secs(600),
+        clock,
+    )?);
 
     let started = Instant::now();
     let mut tokens: Vec<(Id, Id)> = Vec::with_capacity(users);
     for chunk in 0..users.div_ceil(1000) {
         let mut writes = Vec::new();
         for i in chunk * 1000..((chunk + 1) * 1000).min(users) {
-            let user = User::new_guest(accounts::new_user_id(), format!("user {i}"), Gender::Female, 0);
+            let user = User::new_guest(
+                accounts::new_user_id(),
+                format!("user {i}"),
+                Gender::Female,
+                0,
+            );
             let session = NewSession {
                 token: accounts::new_token(),
                 ip_address: "127.0.0.1".into(),
@@ -63,14 +74,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tokens.push((user.id, session.token));
             let store = store.clone();
             writes.push(tokio::spawn(async move {
-                store.write(move |tx| accounts::create_guest(tx, user, session)).await
+                store
+                    .write(move |tx| accounts::create_guest(tx, user, session))
+                    .await
             }));
         }
         for write in writes {
             write.await??;
         }
     }
-    println!("filled {users} users+sessions in {:.2?} (group commit)", started.elapsed());
+    println!(
+        "filled {users} users+sessions in {:.2?} (group commit)",
+        started.elapsed()
+    );
 
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     let picks: Vec<usize> = (0..lookups).map(|_| rng.next() % hot).collect();
@@ -91,7 +107,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cached = per_op(started.elapsed(), lookups);
 
     let render = |reader: &napalmsky::store::Reader, id: &Id| {
-        reader.with_user(id, |u| u.name.len()).map(|n| n.unwrap_or(0))
+        reader
+            .with_user(id, |u| u.name.len())
+            .map(|n| n.unwrap_or(0))
     };
     let started = Instant::now();
     let mut sink = 0;

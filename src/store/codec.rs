@@ -14,7 +14,7 @@ use rkyv::ser::allocator::ArenaHandle;
 use rkyv::util::AlignedVec;
 
 use super::StoreError;
-use super::records::{OutboxEntry, Session, User};
+use super::records::{Completion, Cooldown, HistoryEntry, OutboxEntry, Session, User};
 
 /// A record type that can live in a redb table as an rkyv archive.
 pub trait Record:
@@ -34,6 +34,15 @@ impl Record for User {
 }
 impl Record for Session {
     const TYPE_NAME: &'static str = "napalmsky.session.v1.rkyv08-unaligned-le";
+}
+impl Record for Cooldown {
+    const TYPE_NAME: &'static str = "napalmsky.cooldown.v1.rkyv08-unaligned-le";
+}
+impl Record for HistoryEntry {
+    const TYPE_NAME: &'static str = "napalmsky.history.v1.rkyv08-unaligned-le";
+}
+impl Record for Completion {
+    const TYPE_NAME: &'static str = "napalmsky.completion.v1.rkyv08-unaligned-le";
 }
 impl Record for OutboxEntry {
     const TYPE_NAME: &'static str = "napalmsky.outbox.v1.rkyv08-unaligned-le";

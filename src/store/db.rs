@@ -15,8 +15,9 @@ use super::read::Reader;
 use super::records::{AccountType, BanStatus, Id, PaidStatus};
 use super::stats::{WriterSnapshot, WriterStats};
 use super::tables::{
-    META, META_SCHEMA_VERSION, OUTBOX, SCHEMA_VERSION, SESSIONS, SESSIONS_BY_EXPIRY,
-    SESSIONS_BY_USER, USERS, USERS_BY_EMAIL,
+    COMPLETIONS, COOLDOWNS, COOLDOWNS_BY_EXPIRY, HISTORY, HISTORY_ARCHIVE, HISTORY_BY_TIME, META,
+    META_SCHEMA_VERSION, OUTBOX, SCHEMA_VERSION, SESSIONS, SESSIONS_BY_EXPIRY, SESSIONS_BY_USER,
+    USERS, USERS_BY_EMAIL,
 };
 use super::tx::Tx;
 use super::writer::{self, Job};
@@ -262,6 +263,12 @@ fn init_tables(db: &Database) -> Result<(), StoreError> {
         txn.open_multimap_table(SESSIONS_BY_USER)?;
         txn.open_table(SESSIONS_BY_EXPIRY)?;
         txn.open_table(OUTBOX)?;
+        txn.open_table(COOLDOWNS)?;
+        txn.open_table(COOLDOWNS_BY_EXPIRY)?;
+        txn.open_table(HISTORY)?;
+        txn.open_table(HISTORY_ARCHIVE)?;
+        txn.open_table(HISTORY_BY_TIME)?;
+        txn.open_table(COMPLETIONS)?;
         let mut meta = txn.open_table(META)?;
         let stored = meta.get(META_SCHEMA_VERSION)?.map(|v| v.value());
         match stored {

@@ -2,6 +2,7 @@
 //! the Postgres sync, and caches kept coherent with commits.
 
 mod cache;
+mod calls;
 mod codec;
 mod db;
 mod error;
@@ -13,6 +14,7 @@ mod tx;
 mod writer;
 
 pub use cache::{CacheStats, StatCache};
+pub use calls::{history_key, ordered};
 pub(crate) use db::Shared;
 pub use db::{AuthContext, Caches, Store, StoreHealth};
 pub use error::StoreError;

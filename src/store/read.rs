@@ -5,8 +5,12 @@ use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinitio
 use super::StoreError;
 use super::codec::Record;
 use super::db::AuthContext;
-use super::records::{ArchivedSession, ArchivedUser, Id, OutboxEntry, Session, User};
-use super::tables::{OUTBOX, SESSIONS, USERS, USERS_BY_EMAIL};
+use super::records::{
+    ArchivedSession, ArchivedUser, Cooldown, HistoryEntry, Id, OutboxEntry, Session, User,
+};
+use super::tables::{
+    COOLDOWNS_BY_EXPIRY, HISTORY, HISTORY_ARCHIVE, OUTBOX, SESSIONS, USERS, USERS_BY_EMAIL,
+};
 use crate::clock::Millis;
 
 pub struct Reader {
@@ -86,6 +90,39 @@ impl Reader {
             ban_status: ban_status.map_err(corrupt)?,
             paid_status: paid_status.map_err(corrupt)?,
         }))
+    }
+
+    /// A user's call history, newest first: hot entries, then archived ones.
+    pub fn history_of(&self, user: &Id, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut entries = Vec::new();
+        for table in [HISTORY, HISTORY_ARCHIVE] {
+            let table = self.txn.open_table(table)?;
+            let range =
+                table.range((*user, Millis::MIN, [0; 16])..=(*user, Millis::MAX, [0xff; 16]))?;
+            for entry in range.rev() {
+                if entries.len() >= limit {
+                    return Ok(entries);
+                }
+                entries.push(entry?.1.value().to_record()?);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Every cooldown still in force at `now` (loaded into the realtime domain at startup).
+    pub fn active_cooldowns(&self, now: Millis) -> Result<Vec<Cooldown>, StoreError> {
+        let table = self.txn.open_table(COOLDOWNS_BY_EXPIRY)?;
+        let mut found = Vec::new();
+        for entry in table.range((now.saturating_add(1), [0; 16], [0; 16])..)? {
+            let (until, a, b) = entry?.0.value();
+            found.push(Cooldown {
+                a,
+                b,
+                until,
+                version: 0,
+            });
+        }
+        Ok(found)
     }
 
     pub(super) fn count<K: redb::Key + 'static, V: redb::Value + 'static>(

@@ -190,12 +190,52 @@ pub struct Session {
     pub version: u64,
 }
 
+/// A pair of users who may not meet again before `until`. `a < b` (byte order), so the pair
+/// has one key whoever asks.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Cooldown {
+    pub a: Id,
+    pub b: Id,
+    pub until: Millis,
+    pub version: u64,
+}
+
+/// One participant's record of a call (each call writes one per participant: the original's
+/// shared primary key kept only the first).
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub user_id: Id,
+    pub session_id: String,
+    pub room_id: Id,
+    pub partner_id: Id,
+    pub partner_name: String,
+    pub started_at: Millis,
+    pub duration_seconds: u32,
+    /// The room's chat and social messages, as a JSON array text.
+    pub messages: String,
+    pub version: u64,
+}
+
+/// A call of at least 30 s, counted towards the QR unlock; unique per (user, room).
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub user_id: Id,
+    pub room_id: Id,
+    pub partner_id: Id,
+    pub duration_seconds: u32,
+    pub completed_at: Millis,
+    pub version: u64,
+}
+
 /// Which durable record an outbox entry refers to.
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[rkyv(derive(Debug, PartialEq, Eq))]
 pub enum RecordKind {
     User,
     Session,
+    Cooldown,
+    History,
+    Completion,
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

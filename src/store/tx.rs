@@ -38,6 +38,10 @@ impl<'t> Tx<'t> {
         }
     }
 
+    pub(super) fn txn(&self) -> &'t WriteTransaction {
+        self.txn
+    }
+
     pub(super) fn next_seq(&self) -> u64 {
         self.next_seq
     }
@@ -143,7 +147,12 @@ impl<'t> Tx<'t> {
         Ok(tokens)
     }
 
-    fn enqueue(&mut self, kind: RecordKind, op: ChangeOp, key: &[u8]) -> Result<u64, StoreError> {
+    pub(super) fn enqueue(
+        &mut self,
+        kind: RecordKind,
+        op: ChangeOp,
+        key: &[u8],
+    ) -> Result<u64, StoreError> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let entry = OutboxEntry {

@@ -5,6 +5,8 @@
 //! (hyper: routes, limits, shutdown) -> `server` (wires it all together) -> `main`.
 
 pub mod accounts;
+pub mod app;
+pub mod calls;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -17,3 +19,5 @@ pub mod store;
 // statistics for `/health` (see `memory.rs`).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+pub mod domain;
+pub mod proto;

@@ -84,6 +84,7 @@ async fn health_has_the_original_shape_and_real_store_numbers() {
             "cache",
             "connections",
             "memory",
+            "realtime",
             "scalability",
             "status",
             "store",
@@ -92,6 +93,10 @@ async fn health_has_the_original_shape_and_real_store_numbers() {
         ]
     );
     assert_eq!(body["status"], "ok");
+    assert_eq!(
+        body["realtime"],
+        json!({"onlineUsers": 0, "availableUsers": 0, "pendingInvites": 0, "rooms": 0, "pollingSessions": 0})
+    );
     assert_eq!(body["timestamp"], T0);
     for field in ["heapUsed", "heapTotal", "rss"] {
         let text = body["memory"][field].as_str().unwrap();

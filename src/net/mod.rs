@@ -10,6 +10,7 @@ mod client_ip;
 mod cors;
 mod listener;
 mod rate_limit;
+pub mod realtime;
 mod respond;
 mod router;
 mod routes;

@@ -71,6 +71,9 @@ async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) ->
         path
     }
     .to_owned();
+    if path == "/socket.io" {
+        return super::realtime::handle(state, request).await;
+    }
     match (request.method().clone(), path.as_str()) {
         (Method::GET, "/") => routes::root::index(state),
         (Method::GET, "/health") => routes::health::health(state),
@@ -81,6 +84,10 @@ async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) ->
         (Method::POST, "/auth/logout") => routes::auth::logout(state, request).await,
         (Method::GET, "/user/me") => routes::user::me(state, request.headers()),
         (Method::PUT, "/user/me") => routes::user::update_me(state, request).await,
+        (Method::GET, "/room/history") => routes::room::history(state, request.headers()),
+        (Method::GET, "/room/me") => routes::room::me(state, request.headers()),
+        (Method::GET, "/room/queue") => routes::room::queue(state, request.headers()),
+        (Method::GET, "/room/reel") => routes::room::reel(state, request.headers(), request.uri()),
         (method, path) => error(
             StatusCode::NOT_FOUND,
             &format!("Cannot {method} {}", printable(path)),

@@ -61,7 +61,11 @@ mod tests {
             "é 😀 \u{2028}",
         ];
         for s in samples {
-            assert_eq!(quoted(s), serde_json::to_string(s).expect("string"), "{s:?}");
+            assert_eq!(
+                quoted(s),
+                serde_json::to_string(s).expect("string"),
+                "{s:?}"
+            );
         }
     }
 

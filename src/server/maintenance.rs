@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use super::AppState;
 use crate::accounts;
+use crate::clock::duration_ms;
 use crate::memory::resident_bytes;
 
 /// Expired sessions deleted per transaction, so one cleanup never holds the writer long.
@@ -26,7 +27,8 @@ pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     });
 }
 
-/// Deletes every expired session (in batches) and forgets ended rate-limit windows.
+/// Deletes expired sessions and cooldowns, archives old history, forgets ended rate-limit
+/// windows. Each kind is bounded per pass so one cleanup never holds the writer long.
 pub async fn run_cleanup(state: &Arc<AppState>) {
     let mut purged = 0;
     loop {
@@ -48,11 +50,28 @@ pub async fn run_cleanup(state: &Arc<AppState>) {
             }
         }
     }
-    let windows = state.limits.purge_expired();
-    if purged > 0 || windows > 0 {
+    let now = state.clock.now_ms();
+    let hot_cutoff = now - duration_ms(state.config.history_hot_window);
+    let records = state
+        .store
+        .write(move |tx| {
+            let cooldowns = tx.purge_expired_cooldowns(now, PURGE_BATCH)?;
+            let archived = tx.archive_history(hot_cutoff, PURGE_BATCH)?;
+            Ok((cooldowns, archived))
+        })
+        .await;
+    let (cooldowns, archived) = records.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cooldown and history cleanup failed");
+        (0, 0)
+    });
+    let domain_cooldowns = state.realtime.with_domain_mut(|d| d.purge(now));
+    let windows = state.limits.purge_expired() + state.reels.purge(now);
+    if purged + windows + cooldowns + archived + domain_cooldowns > 0 {
         tracing::info!(
             expired_sessions = purged,
             rate_limit_windows = windows,
+            expired_cooldowns = cooldowns,
+            archived_history = archived,
             "cleanup"
         );
     }

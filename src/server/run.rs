@@ -7,10 +7,10 @@ use anyhow::Context;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::task::TaskTracker;
 
 use super::{AppState, maintenance, systemd};
 use crate::clock::{SharedClock, SystemClock};
@@ -42,7 +42,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let addr = listener.local_addr()?;
     let state = AppState::new(config, store, clock)?;
     let (stop, stopped) = watch::channel(false);
+    load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
+    crate::app::spawn_tickers(state.clone(), stopped.clone());
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
@@ -51,6 +53,20 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         stop,
         accept_loop,
     })
+}
+
+/// The realtime domain checks cooldowns in memory; it starts with those the store holds.
+fn load_cooldowns(state: &Arc<AppState>) -> anyhow::Result<()> {
+    let now = state.clock.now_ms();
+    let cooldowns = state.store.read()?.active_cooldowns(now)?;
+    let count = cooldowns.len();
+    state.realtime.with_domain_mut(|domain| {
+        for cooldown in cooldowns {
+            domain.load_cooldown(cooldown.a, cooldown.b, cooldown.until);
+        }
+    });
+    tracing::info!(count, "cooldowns loaded");
+    Ok(())
 }
 
 impl RunningServer {
@@ -73,7 +89,9 @@ impl RunningServer {
 }
 
 async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
-    let graceful = GracefulShutdown::new();
+    // hyper-util's GracefulShutdown does not take upgradeable connections, so connections are
+    // tracked here: each one is told to finish gracefully when the stop signal arrives.
+    let connections = TaskTracker::new();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -94,17 +112,29 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(state.config.header_read_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let mut stop = stopped.clone();
+        connections.spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                _ = stop.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });
     }
     drop(listener);
+    // Realtime clients are told the server is going away (their transports close).
+    state.realtime.close_all();
+    connections.close();
     let deadline = state.config.shutdown_timeout;
-    if tokio::time::timeout(deadline, graceful.shutdown())
+    if tokio::time::timeout(deadline, connections.wait())
         .await
         .is_err()
     {

@@ -1,10 +1,13 @@
 use std::sync::Arc;
 
-use super::ConnectionCounts;
 use crate::accounts::PasswordHasher;
+use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
+use crate::clock::duration_ms;
 use crate::config::Config;
+use crate::domain::DomainConfig;
 use crate::net::RateLimits;
+use crate::net::realtime::PollingSessions;
 use crate::store::Store;
 
 /// Everything a request handler may use. Passed explicitly (an `Arc`), never global.
@@ -15,7 +18,9 @@ pub struct AppState {
     pub clock: SharedClock,
     pub hasher: PasswordHasher,
     pub limits: RateLimits,
-    pub connections: ConnectionCounts,
+    pub realtime: Realtime,
+    pub polling: PollingSessions,
+    pub reels: ReelCursors,
 }
 
 impl AppState {
@@ -26,6 +31,8 @@ impl AppState {
             config.argon2_iterations,
         )?;
         let limits = RateLimits::new(&config, &clock);
+        let domain = domain_config(&config);
+        let config_queue = config.send_queue_capacity;
         Ok(Arc::new(Self {
             origins: config.origins(),
             config,
@@ -33,7 +40,26 @@ impl AppState {
             clock,
             hasher,
             limits,
-            connections: ConnectionCounts::default(),
+            realtime: Realtime::new(domain, config_queue),
+            polling: PollingSessions::default(),
+            reels: ReelCursors::default(),
         }))
+    }
+}
+
+/// The realtime rules' thresholds, from the flags.
+fn domain_config(config: &Config) -> DomainConfig {
+    DomainConfig {
+        invite_ttl_ms: duration_ms(config.invite_ttl),
+        invite_max_extensions: config.invite_max_extensions,
+        min_call_seconds: config.min_call_seconds,
+        max_call_seconds: config.max_call_seconds,
+        call_grace_ms: duration_ms(config.call_grace),
+        disconnect_grace_ms: duration_ms(config.disconnect_grace),
+        call_cooldown_ms: duration_ms(config.call_cooldown),
+        rescind_cooldown_ms: duration_ms(config.rescind_cooldown),
+        max_sockets_per_user: config.max_connections_per_user as usize,
+        max_connections: config.max_connections as usize,
+        ..DomainConfig::default()
     }
 }

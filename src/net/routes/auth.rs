@@ -13,6 +13,7 @@ use crate::accounts::{
     normalize_email, normalize_name, parse_id, validate_password,
 };
 use crate::clock::duration_ms;
+use crate::domain::{Command, Notice};
 use crate::net::auth::{account_suspended, bearer_token, invalid_session, session_invalidated};
 use crate::net::body::{json_object, non_blank_str, optional_str};
 use crate::net::respond::{
@@ -308,6 +309,9 @@ pub async fn login(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
     match outcome {
         Ok(LoginOutcome::LoggedIn { invalidated, user }) => {
             tracing::info!(user = %id_string(&user_id), invalidated, "user logged in");
+            if invalidated > 0 {
+                kick_old_sockets(state, user_id);
+            }
             ok(&json!({
                 "userId": id_string(&user_id),
                 "sessionToken": id_string(&token),
@@ -357,4 +361,22 @@ pub async fn logout(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
         Ok(false) => invalid_session(),
         Err(e) => store_failure(&e),
     }
+}
+
+/// Sockets of the sessions a login just invalidated are told so and disconnected.
+fn kick_old_sockets(state: &Arc<AppState>, user: crate::store::Id) {
+    let notice = Notice {
+        event: "session:invalidated",
+        payload: json!({
+            "message": "You have been logged out because you logged in from another device.",
+            "reason": "new_login",
+        }),
+    };
+    crate::app::dispatch(
+        state,
+        Command::Kick {
+            user,
+            notice: Some(notice),
+        },
+    );
 }

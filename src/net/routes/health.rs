@@ -40,8 +40,9 @@ pub fn health(state: &Arc<AppState>) -> Resp {
     };
     let now = state.clock.now_ms();
     let memory = MemoryReading::now();
-    let users = state.connections.users();
-    let sockets = state.connections.sockets();
+    let counts = state.realtime.counts();
+    let users = counts.users_connected as u64;
+    let sockets = state.realtime.socket_count() as u64;
     let limit = state.config.max_connections;
     let caches = state.store.caches();
     let outbox_age = store.outbox_oldest_at.map(|at| (now - at).max(0));
@@ -84,6 +85,13 @@ pub fn health(state: &Arc<AppState>) -> Resp {
             "largestBatch": store.writer.largest_batch,
             "lastCommitMicros": store.writer.last_commit_micros,
             "failed": store.failed,
+        },
+        "realtime": {
+            "onlineUsers": counts.online_users,
+            "availableUsers": counts.available_users,
+            "pendingInvites": counts.pending_invites,
+            "rooms": counts.rooms,
+            "pollingSessions": state.polling.len(),
         },
         "sync": {
             "enabled": state.config.postgres_url.is_some(),

@@ -2,5 +2,6 @@
 
 pub mod auth;
 pub mod health;
+pub mod room;
 pub mod root;
 pub mod user;

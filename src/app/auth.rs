@@ -1,0 +1,63 @@
+//! Socket authentication: a session token (handshake `auth.token` or the `auth` event) checked
+//! like every HTTP route, and the user's public profile for the domain.
+
+use std::sync::Arc;
+
+use crate::accounts::parse_id;
+use crate::domain::Profile;
+use crate::server::AppState;
+use crate::store::records::BanStatus;
+
+pub enum SocketAuth {
+    Valid(Profile),
+    /// Unknown, malformed or expired.
+    Invalid,
+    /// Replaced by a newer login (single session).
+    Invalidated,
+    Banned,
+    /// The store could not answer.
+    Unavailable,
+}
+
+pub fn authenticate_token(state: &Arc<AppState>, token: &str) -> SocketAuth {
+    let Some(token) = parse_id(token) else {
+        return SocketAuth::Invalid;
+    };
+    let context = match state.store.auth_context(&token) {
+        Ok(Some(context)) => context,
+        Ok(None) => return SocketAuth::Invalid,
+        Err(e) => {
+            tracing::error!(error = %e, "socket authentication failed");
+            return SocketAuth::Unavailable;
+        }
+    };
+    if context.expires_at <= state.clock.now_ms() {
+        return SocketAuth::Invalid;
+    }
+    if !context.is_active {
+        return SocketAuth::Invalidated;
+    }
+    if matches!(
+        context.ban_status,
+        BanStatus::Temporary | BanStatus::Permanent
+    ) {
+        return SocketAuth::Banned;
+    }
+    let profile = state.store.read().and_then(|reader| {
+        reader.with_user(&context.user_id, |u| Profile {
+            user_id: context.user_id,
+            name: u.name.as_str().to_owned(),
+            gender: u.gender.as_str().to_owned(),
+            selfie_url: u.selfie_url.as_ref().map(|s| s.as_str().to_owned()),
+            video_url: u.video_url.as_ref().map(|s| s.as_str().to_owned()),
+        })
+    });
+    match profile {
+        Ok(Some(profile)) => SocketAuth::Valid(profile),
+        Ok(None) => SocketAuth::Invalid,
+        Err(e) => {
+            tracing::error!(error = %e, "socket authentication failed");
+            SocketAuth::Unavailable
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The registry of live sockets and the domain they feed.
+//!
+//! Locks: `domain` and `sockets` are plain mutexes held only for in-memory work (no await, no
+//! I/O inside), and never one inside the other: effects are computed under the domain lock,
+//! then delivered under the sockets lock. A frame is serialized once and its `Bytes` shared by
+//! every recipient; queues are bounded and a full queue disconnects that client.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::outlet::{Out, Outlet, Undeliverable};
+use super::persist;
+use super::presence::PresenceBuffer;
+use crate::domain::{Command, Counts, Domain, DomainConfig, Effect, SocketId, UserId, random_ids};
+use crate::proto::socketio;
+use crate::server::AppState;
+
+pub struct Realtime {
+    domain: Mutex<Domain>,
+    sockets: Mutex<HashMap<SocketId, Arc<Outlet>>>,
+    presence: Mutex<PresenceBuffer>,
+    next_socket: AtomicU64,
+    started: Instant,
+    queue_capacity: usize,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not wedge realtime for everyone: the data is still consistent
+    // because no critical section here leaves it half-updated.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Realtime {
+    pub fn new(config: DomainConfig, queue_capacity: usize) -> Self {
+        Self {
+            domain: Mutex::new(Domain::new(config, random_ids())),
+            sockets: Mutex::new(HashMap::new()),
+            presence: Mutex::new(PresenceBuffer::default()),
+            next_socket: AtomicU64::new(1),
+            started: Instant::now(),
+            queue_capacity,
+        }
+    }
+
+    /// Milliseconds since the hub started, from the monotonic clock: transport heartbeats use
+    /// real time (they are about the network), never the injectable business clock.
+    pub fn monotonic_ms(&self) -> i64 {
+        i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Registers a new transport; returns its id, its queue and its close signal.
+    pub fn open_socket(
+        &self,
+    ) -> (
+        SocketId,
+        mpsc::Receiver<Out>,
+        CancellationToken,
+        Arc<Outlet>,
+    ) {
+        let id = self.next_socket.fetch_add(1, Ordering::Relaxed);
+        let (sender, receiver) = mpsc::channel(self.queue_capacity);
+        let closed = CancellationToken::new();
+        let outlet = Arc::new(Outlet::new(sender, closed.clone(), self.monotonic_ms()));
+        lock(&self.sockets).insert(id, outlet.clone());
+        (id, receiver, closed, outlet)
+    }
+
+    pub fn socket_count(&self) -> usize {
+        lock(&self.sockets).len()
+    }
+
+    /// Forgets a transport (it is closing). Returns whether it was still registered.
+    pub fn forget_socket(&self, socket: SocketId) -> bool {
+        lock(&self.sockets).remove(&socket).is_some()
+    }
+
+    pub fn mark_authenticated(&self, socket: SocketId) {
+        if let Some(outlet) = lock(&self.sockets).get(&socket) {
+            outlet.authenticated.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub fn handle(&self, now: i64, command: Command) -> Vec<Effect> {
+        lock(&self.domain).handle(now, command)
+    }
+
+    pub fn tick(&self, now: i64) -> Vec<Effect> {
+        let mut domain = lock(&self.domain);
+        match domain.next_deadline() {
+            Some(deadline) if deadline <= now => domain.tick(now),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Read access to the domain for queries (`/room/queue`, counts, cooldowns).
+    pub fn with_domain<R>(&self, read: impl FnOnce(&Domain) -> R) -> R {
+        read(&lock(&self.domain))
+    }
+
+    pub fn with_domain_mut<R>(&self, write: impl FnOnce(&mut Domain) -> R) -> R {
+        write(&mut lock(&self.domain))
+    }
+
+    pub fn counts(&self) -> Counts {
+        lock(&self.domain).counts()
+    }
+
+    pub fn user_of(&self, socket: SocketId) -> Option<UserId> {
+        lock(&self.domain).user_of(socket)
+    }
+
+    /// Queues `frame` for each socket; returns the sockets that had to be dropped.
+    pub fn deliver(&self, to: &[SocketId], frame: &Bytes) -> Vec<SocketId> {
+        let mut dropped = Vec::new();
+        let mut sockets = lock(&self.sockets);
+        for socket in to {
+            let Some(outlet) = sockets.get(socket) else {
+                continue;
+            };
+            if let Err(why) = outlet.try_send(Out::Text(frame.clone())) {
+                if why == Undeliverable::Full {
+                    tracing::info!(socket, "send queue full; disconnecting a slow client");
+                }
+                outlet.close();
+                sockets.remove(socket);
+                dropped.push(*socket);
+            }
+        }
+        dropped
+    }
+
+    /// Queues `frame` for every authenticated socket (presence broadcasts).
+    pub fn broadcast(&self, frames: &[Bytes]) -> Vec<SocketId> {
+        let mut dropped = Vec::new();
+        let mut sockets = lock(&self.sockets);
+        sockets.retain(|socket, outlet| {
+            if !outlet.authenticated.load(Ordering::Relaxed) {
+                return true;
+            }
+            for frame in frames {
+                if outlet.try_send(Out::Text(frame.clone())).is_err() {
+                    outlet.close();
+                    dropped.push(*socket);
+                    return false;
+                }
+            }
+            true
+        });
+        dropped
+    }
+
+    /// Closes a socket from the server side.
+    pub fn close(&self, socket: SocketId) {
+        if let Some(outlet) = lock(&self.sockets).remove(&socket) {
+            outlet.close();
+        }
+    }
+
+    /// Closes every transport (server shutdown).
+    pub fn close_all(&self) {
+        for (_, outlet) in lock(&self.sockets).drain() {
+            outlet.close();
+        }
+    }
+
+    /// Heartbeat: pings sockets whose last ping is `interval_ms` old and closes those that
+    /// have not answered a ping within `timeout_ms`. Returns the closed sockets.
+    pub fn heartbeat(&self, interval_ms: i64, timeout_ms: i64, ping: &Bytes) -> Vec<SocketId> {
+        let now = self.monotonic_ms();
+        let mut dead = Vec::new();
+        let mut sockets = lock(&self.sockets);
+        sockets.retain(|socket, outlet| {
+            let sent = outlet.ping_sent_at.load(Ordering::Relaxed);
+            let seen = outlet.last_seen_at.load(Ordering::Relaxed);
+            let unanswered = seen < sent;
+            if unanswered && now - sent > timeout_ms {
+                outlet.close();
+                dead.push(*socket);
+                return false;
+            }
+            if !unanswered && now - sent >= interval_ms {
+                outlet.ping_sent_at.store(now, Ordering::Relaxed);
+                if outlet.try_send(Out::Text(ping.clone())).is_err() {
+                    outlet.close();
+                    dead.push(*socket);
+                    return false;
+                }
+            }
+            true
+        });
+        dead
+    }
+}
+
+/// Applies effects in order. Sockets dropped while delivering are fed back as `SocketClosed`.
+pub fn apply(state: &Arc<AppState>, effects: Vec<Effect>) {
+    let mut pending = effects;
+    while !pending.is_empty() {
+        let mut dropped = Vec::new();
+        for effect in pending.drain(..) {
+            match effect {
+                Effect::Send { to, event, payload } => {
+                    let frame = Bytes::from(match payload {
+                        Some(payload) => socketio::encode_event(event, &payload),
+                        None => socketio::encode_event_no_payload(event),
+                    });
+                    dropped.extend(state.realtime.deliver(&to, &frame));
+                }
+                Effect::Close { socket, reason } => {
+                    tracing::debug!(socket, reason, "closing socket");
+                    state.realtime.close(socket);
+                }
+                Effect::PresenceChanged {
+                    user,
+                    online,
+                    available,
+                } => lock_presence(&state.realtime).record(user, online, available),
+                Effect::Persist(durable) => persist::spawn(state, durable),
+            }
+        }
+        let now = state.clock.now_ms();
+        for socket in dropped {
+            pending.extend(state.realtime.handle(now, Command::SocketClosed { socket }));
+        }
+    }
+}
+
+/// Runs the sockets' `SocketClosed` through the domain (after transport-level drops).
+pub fn sockets_closed(state: &Arc<AppState>, sockets: Vec<SocketId>) {
+    let now = state.clock.now_ms();
+    let mut effects = Vec::new();
+    for socket in sockets {
+        effects.extend(state.realtime.handle(now, Command::SocketClosed { socket }));
+    }
+    apply(state, effects);
+}
+
+pub(super) fn lock_presence(realtime: &Realtime) -> MutexGuard<'_, PresenceBuffer> {
+    lock(&realtime.presence)
+}

@@ -1,0 +1,60 @@
+//! The realtime clocks: the presence tick (coalesced broadcasts), the domain's timers (invite
+//! expiry, call deadlines, disconnect grace) and the transport heartbeat.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::watch;
+
+use super::hub::{apply, lock_presence, sockets_closed};
+use crate::clock::duration_ms;
+use crate::server::AppState;
+
+/// How often the domain's timers are checked. Deadlines are business rules with second-level
+/// tolerance; checking 10 times a second costs one lock and one comparison.
+const TIMER_RESOLUTION: Duration = Duration::from_millis(100);
+/// How often the heartbeat looks for due pings and dead peers.
+const HEARTBEAT_RESOLUTION: Duration = Duration::from_secs(1);
+
+pub fn spawn_tickers(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut presence = tokio::time::interval(state.config.presence_interval);
+        let mut timers = tokio::time::interval(TIMER_RESOLUTION);
+        let mut heartbeat = tokio::time::interval(HEARTBEAT_RESOLUTION);
+        for interval in [&mut presence, &mut timers, &mut heartbeat] {
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        }
+        let ping = Bytes::from_static(b"2");
+        let ping_interval = duration_ms(state.config.ping_interval);
+        let ping_timeout = duration_ms(state.config.ping_timeout);
+        loop {
+            tokio::select! {
+                _ = presence.tick() => broadcast_presence(&state),
+                _ = timers.tick() => {
+                    let effects = state.realtime.tick(state.clock.now_ms());
+                    apply(&state, effects);
+                }
+                _ = heartbeat.tick() => {
+                    let dead = state.realtime.heartbeat(ping_interval, ping_timeout, &ping);
+                    if !dead.is_empty() {
+                        tracing::debug!(count = dead.len(), "closing sockets that missed pongs");
+                        sockets_closed(&state, dead);
+                    }
+                }
+                _ = stop.changed() => return,
+            }
+        }
+    });
+}
+
+fn broadcast_presence(state: &Arc<AppState>) {
+    let frames = lock_presence(&state.realtime).drain_frames();
+    if frames.is_empty() {
+        return;
+    }
+    let dropped = state.realtime.broadcast(&frames);
+    if !dropped.is_empty() {
+        sockets_closed(state, dropped);
+    }
+}

@@ -1,0 +1,170 @@
+//! Who is connected, on which sockets, and whether they can be matched.
+//!
+//! One entry per user with at least one socket, or in the disconnect grace; it leaves only
+//! through full cleanup ([`Presence::remove_user`]). Socket ids map back to their user.
+//!
+//! `online` and `available` are the original's presence flags, as broadcast. Being *listed*
+//! (in `/room/queue`, invitable) additionally needs a live socket and no running call; the
+//! `listed` index keeps those users ordered so the queue is served without scanning every
+//! connected user (§7.26/27).
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::ids::{RoomId, SocketId, UserId};
+use super::profile::Profile;
+
+/// Everything the domain tracks about one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UserState {
+    pub profile: Profile,
+    /// Oldest first: the per-user limit closes `sockets[0]`.
+    pub sockets: Vec<SocketId>,
+    pub online: bool,
+    pub available: bool,
+    pub room: Option<RoomId>,
+    /// End of the disconnect grace, while the user has no socket.
+    pub grace_until: Option<i64>,
+}
+
+impl UserState {
+    pub(crate) fn connected(&self) -> bool {
+        !self.sockets.is_empty()
+    }
+
+    /// Can be found in the queue and invited right now.
+    pub(crate) fn listed(&self) -> bool {
+        self.online && self.available && self.connected() && self.room.is_none()
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Presence {
+    users: HashMap<UserId, UserState>,
+    sockets: HashMap<SocketId, UserId>,
+    listed: BTreeSet<UserId>,
+}
+
+impl Presence {
+    pub(crate) fn user_of(&self, socket: SocketId) -> Option<UserId> {
+        self.sockets.get(&socket).copied()
+    }
+
+    pub(crate) fn get(&self, user: &UserId) -> Option<&UserState> {
+        self.users.get(user)
+    }
+
+    pub(crate) fn sockets_of(&self, user: &UserId) -> &[SocketId] {
+        self.users.get(user).map_or(&[], |u| u.sockets.as_slice())
+    }
+
+    pub(crate) fn socket_count(&self) -> usize {
+        self.sockets.len()
+    }
+
+    pub(crate) fn users(&self) -> impl Iterator<Item = &UserState> {
+        self.users.values()
+    }
+
+    /// Registers `socket` for `profile.user_id` (newest last), creating the entry offline and
+    /// unavailable, or refreshing the profile of an existing one.
+    pub(crate) fn add_socket(&mut self, socket: SocketId, profile: Profile) {
+        let user = profile.user_id;
+        self.sockets.insert(socket, user);
+        match self.users.get_mut(&user) {
+            Some(state) => {
+                state.profile = profile;
+                state.sockets.push(socket);
+            }
+            None => {
+                self.users.insert(
+                    user,
+                    UserState {
+                        profile,
+                        sockets: vec![socket],
+                        online: false,
+                        available: false,
+                        room: None,
+                        grace_until: None,
+                    },
+                );
+            }
+        }
+        self.sync(&user);
+    }
+
+    /// Forgets a socket; returns its user.
+    pub(crate) fn remove_socket(&mut self, socket: SocketId) -> Option<UserId> {
+        let user = self.sockets.remove(&socket)?;
+        if let Some(state) = self.users.get_mut(&user) {
+            state.sockets.retain(|s| *s != socket);
+        }
+        self.sync(&user);
+        Some(user)
+    }
+
+    /// Sets the presence flags; returns whether they changed.
+    pub(crate) fn set_flags(&mut self, user: &UserId, online: bool, available: bool) -> bool {
+        let Some(state) = self.users.get_mut(user) else {
+            return false;
+        };
+        let changed = (state.online, state.available) != (online, available);
+        state.online = online;
+        state.available = available;
+        self.sync(user);
+        changed
+    }
+
+    pub(crate) fn set_room(&mut self, user: &UserId, room: Option<RoomId>) {
+        if let Some(state) = self.users.get_mut(user) {
+            state.room = room;
+        }
+        self.sync(user);
+    }
+
+    pub(crate) fn set_grace(&mut self, user: &UserId, until: Option<i64>) {
+        if let Some(state) = self.users.get_mut(user) {
+            state.grace_until = until;
+        }
+    }
+
+    pub(crate) fn update_profile(&mut self, profile: Profile) {
+        if let Some(state) = self.users.get_mut(&profile.user_id) {
+            state.profile = profile;
+        }
+    }
+
+    /// Drops the user and any sockets it still had.
+    pub(crate) fn remove_user(&mut self, user: &UserId) -> Option<UserState> {
+        let state = self.users.remove(user)?;
+        for socket in &state.sockets {
+            self.sockets.remove(socket);
+        }
+        self.listed.remove(user);
+        Some(state)
+    }
+
+    /// Listed users in id order, starting at `start` and wrapping around, so the app can spread
+    /// attention by starting each request somewhere else.
+    pub(crate) fn listed_from<'a>(
+        &'a self,
+        start: &UserId,
+    ) -> impl Iterator<Item = &'a UserState> + 'a {
+        self.listed
+            .range(*start..)
+            .chain(self.listed.range(..*start))
+            .filter_map(|id| self.users.get(id))
+    }
+
+    pub(crate) fn listed_count(&self) -> usize {
+        self.listed.len()
+    }
+
+    /// Re-derives the user's membership in the `listed` index after any change.
+    fn sync(&mut self, user: &UserId) {
+        if self.users.get(user).is_some_and(UserState::listed) {
+            self.listed.insert(*user);
+        } else {
+            self.listed.remove(user);
+        }
+    }
+}

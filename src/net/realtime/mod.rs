@@ -1,0 +1,55 @@
+//! Engine.IO v4 / Socket.IO v5 at `/socket.io/`: the WebSocket and long-polling transports,
+//! and the per-connection session both feed.
+
+mod bucket;
+mod polling;
+mod query;
+mod session;
+mod websocket;
+
+pub use polling::PollingSessions;
+
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+
+use super::respond::{Resp, error};
+use crate::server::AppState;
+use query::{EngineQuery, Transport};
+
+pub async fn handle(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
+    let query = match EngineQuery::parse(request.uri().query()) {
+        Ok(query) => query,
+        Err(message) => return engine_error(0, message),
+    };
+    match (query.transport, request.method(), &query.sid) {
+        (Transport::WebSocket, &Method::GET, None) => websocket::upgrade(state, request).await,
+        (Transport::WebSocket, _, Some(_)) => engine_error(3, "Bad request"),
+        (Transport::Polling, &Method::GET, None) => polling::handshake(state),
+        (Transport::Polling, &Method::GET, Some(sid)) => polling::poll(state, sid).await,
+        (Transport::Polling, &Method::POST, Some(sid)) => {
+            polling::post(state, sid, request.into_body()).await
+        }
+        _ => engine_error(2, "Bad handshake method"),
+    }
+}
+
+/// Engine.IO's own error body (`{code, message}`), which its clients understand.
+fn engine_error(code: u8, message: &str) -> Resp {
+    super::respond::json(
+        StatusCode::BAD_REQUEST,
+        &serde_json::json!({"code": code, "message": message}),
+    )
+}
+
+/// Too many connections: new transports are refused before they cost anything.
+fn at_capacity(state: &AppState) -> Option<Resp> {
+    let limit = state.config.max_connections as usize;
+    (state.realtime.socket_count() >= limit).then(|| {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Server at capacity, please try again shortly",
+        )
+    })
+}

@@ -1,0 +1,178 @@
+//! The HTTP long-polling transport, for clients whose network blocks WebSocket.
+//!
+//! `GET` without a sid is the handshake; `GET ?sid=` waits for queued packets and returns them
+//! joined by the record separator; `POST ?sid=` carries the client's packets. Sessions never
+//! upgrade (`upgrades: []`). A session ends when the hub closes it (heartbeat, kick, slow
+//! reader), when the client sends a close packet, or when a second GET arrives concurrently.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::session::{Flow, SocketSession};
+use super::{at_capacity, engine_error};
+use crate::app::Out;
+use crate::net::respond::Resp;
+use crate::proto::engine;
+use crate::server::AppState;
+
+/// Packets returned by one GET, at most (the rest wait for the next GET).
+const MAX_PACKETS_PER_POLL: usize = 256;
+/// How long a closed session waits for the client's last GET before it is forgotten.
+const LAST_POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+struct PollingSession {
+    session: Mutex<SocketSession>,
+    queue: tokio::sync::Mutex<mpsc::Receiver<Out>>,
+    closed: CancellationToken,
+    polling: AtomicBool,
+    /// Signalled when a GET has delivered the close packet: the session may then leave the
+    /// registry. Until then a closed session still answers one last GET with what it queued
+    /// (a kicked client must read why).
+    drained: Notify,
+}
+
+/// The live polling sessions by sid.
+#[derive(Default)]
+pub struct PollingSessions {
+    sessions: Mutex<HashMap<String, Arc<PollingSession>>>,
+}
+
+impl PollingSessions {
+    fn get(&self, sid: &str) -> Option<Arc<PollingSession>> {
+        self.lock().get(sid).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PollingSession>>> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn text(status: StatusCode, body: impl Into<Bytes>) -> Resp {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    response
+}
+
+fn unknown_sid() -> Resp {
+    engine_error(1, "Session ID unknown")
+}
+
+pub fn handshake(state: &Arc<AppState>) -> Resp {
+    if let Some(refused) = at_capacity(state) {
+        return refused;
+    }
+    let (socket, queue, closed, outlet) = state.realtime.open_socket();
+    let sid = uuid::Uuid::new_v4().simple().to_string();
+    let session = SocketSession::new(state.clone(), socket, outlet);
+    let open = session.open_packet(&sid, &[]);
+    let polling = Arc::new(PollingSession {
+        session: Mutex::new(session),
+        queue: tokio::sync::Mutex::new(queue),
+        closed: closed.clone(),
+        polling: AtomicBool::new(false),
+        drained: Notify::new(),
+    });
+    state.polling.lock().insert(sid.clone(), polling.clone());
+    // When the session ends, for whatever reason, it leaves the registry and the domain.
+    let state = state.clone();
+    tokio::spawn(async move {
+        closed.cancelled().await;
+        lock_session(&polling).finish();
+        let _ = tokio::time::timeout(LAST_POLL_WAIT, polling.drained.notified()).await;
+        state.polling.lock().remove(&sid);
+    });
+    text(StatusCode::OK, open)
+}
+
+fn lock_session(polling: &PollingSession) -> std::sync::MutexGuard<'_, SocketSession> {
+    polling.session.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub async fn poll(state: &Arc<AppState>, sid: &str) -> Resp {
+    let Some(polling) = state.polling.get(sid) else {
+        return unknown_sid();
+    };
+    if polling.polling.swap(true, Ordering::SeqCst) {
+        // Two concurrent GETs: the client is broken or hostile; engine.io closes the session.
+        polling.closed.cancel();
+        return engine_error(3, "Bad request");
+    }
+    let mut queue = polling.queue.lock().await;
+    // Queued packets go out before a close, so a kicked client still reads why.
+    let first = tokio::select! {
+        biased;
+        out = queue.recv() => out,
+        () = polling.closed.cancelled() => None,
+    };
+    let mut packets: Vec<Bytes> = Vec::new();
+    match first {
+        Some(Out::Text(bytes)) => packets.push(bytes),
+        Some(Out::Pong(_)) => {}
+        None => {
+            polling.polling.store(false, Ordering::SeqCst);
+            polling.drained.notify_one();
+            return text(StatusCode::OK, "1");
+        }
+    }
+    while packets.len() < MAX_PACKETS_PER_POLL {
+        match queue.try_recv() {
+            Ok(Out::Text(bytes)) => packets.push(bytes),
+            Ok(Out::Pong(_)) => {}
+            Err(_) => break,
+        }
+    }
+    drop(queue);
+    // A close packet is not appended here even if the session is closing: socket.io-client
+    // hands decoded events on a tick later and would drop them if the close came in the same
+    // payload. The client's next GET gets the close.
+    polling.polling.store(false, Ordering::SeqCst);
+    let body: Vec<&[u8]> = packets.iter().map(|p| p.as_ref()).collect();
+    text(StatusCode::OK, body.join(&b'\x1e'))
+}
+
+pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {
+    let Some(polling) = state.polling.get(sid) else {
+        return unknown_sid();
+    };
+    let bytes = match Limited::new(body, state.config.max_payload).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            polling.closed.cancel();
+            return text(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");
+        }
+    };
+    let Ok(payload) = std::str::from_utf8(&bytes) else {
+        polling.closed.cancel();
+        return engine_error(3, "Bad request");
+    };
+    let mut session = lock_session(&polling);
+    for packet in engine::split_payload(payload) {
+        if let Flow::Close(reason) = session.on_packet(packet) {
+            tracing::debug!(socket = session.socket, reason, "polling session closed");
+            polling.closed.cancel();
+            break;
+        }
+    }
+    text(StatusCode::OK, "ok")
+}

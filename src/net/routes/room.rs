@@ -1,0 +1,206 @@
+//! `/room`: history, the caller's timer, the matchmaking queue and the reel. The queue and the
+//! reel are served from the realtime domain's in-memory index: no store read per candidate.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use hyper::{HeaderMap, StatusCode, Uri};
+use rand_core::{OsRng, RngCore};
+use serde_json::{Map, Value, json};
+
+use crate::accounts::id_string;
+use crate::config::Paywall;
+use crate::domain::Profile;
+use crate::net::auth::require_auth;
+use crate::net::respond::{Resp, error, error_with, ok, store_failure};
+use crate::server::AppState;
+use crate::store::AuthContext;
+use crate::store::records::PaidStatus;
+
+/// History entries returned at most (newest first).
+const MAX_HISTORY: usize = 500;
+/// `/room/reel` page size: the original's default, and a maximum it lacked (§7.32).
+const REEL_DEFAULT: usize = 20;
+const REEL_MAX: usize = 100;
+
+/// `requirePayment`, plus the session and ban checks the original skipped (§7.4, §7.5).
+fn require_access(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<AuthContext>, Resp> {
+    let context = require_auth(state, headers)?;
+    let paid = matches!(
+        context.paid_status,
+        PaidStatus::Paid | PaidStatus::QrVerified | PaidStatus::QrGracePeriod
+    );
+    if state.config.paywall == Paywall::On && !paid {
+        return Err(error_with(
+            StatusCode::PAYMENT_REQUIRED,
+            "Payment required",
+            json!({
+                "message": "Please complete payment or use an invite code to access this feature",
+                "requiresPayment": true,
+            }),
+        ));
+    }
+    Ok(context)
+}
+
+fn card(profile: &Profile) -> Map<String, Value> {
+    let mut item = Map::new();
+    item.insert("userId".into(), json!(id_string(&profile.user_id)));
+    item.insert("name".into(), json!(profile.name));
+    item.insert("gender".into(), json!(profile.gender));
+    if let Some(url) = &profile.selfie_url {
+        item.insert("selfieUrl".into(), json!(url));
+    }
+    if let Some(url) = &profile.video_url {
+        item.insert("videoUrl".into(), json!(url));
+    }
+    item
+}
+
+/// `GET /room/queue`: everyone online and available but the caller, capped at
+/// `--queue-max-results`; cooldowns are marked, not filtered (as the original).
+pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
+    let context = match require_access(state, headers) {
+        Ok(context) => context,
+        Err(response) => return response,
+    };
+    let me = context.user_id;
+    let now = state.clock.now_ms();
+    let limit = state.config.queue_max_results;
+    let (users, total) = state.realtime.with_domain(|domain| {
+        let total = domain.available_users().filter(|p| p.user_id != me).count();
+        // Start the listing at the caller's own id: different callers see different slices
+        // of a large queue instead of everyone seeing the same first 200.
+        let users: Vec<Value> = domain
+            .available_users_from(&me)
+            .filter(|p| p.user_id != me)
+            .take(limit)
+            .map(|profile| {
+                let cooldown = domain.cooldown_until(&me, &profile.user_id, now);
+                let mut item = card(profile);
+                item.insert("hasCooldown".into(), json!(cooldown.is_some()));
+                item.insert("cooldownExpiry".into(), json!(cooldown));
+                // Introductions arrive with the referral capability.
+                item.insert("wasIntroducedToMe".into(), json!(false));
+                item.insert("introducedBy".into(), Value::Null);
+                Value::Object(item)
+            })
+            .collect();
+        (users, total)
+    });
+    ok(&json!({ "users": users, "totalAvailable": total }))
+}
+
+fn query_params(uri: &Uri) -> HashMap<&str, &str> {
+    uri.query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .collect()
+}
+
+/// `GET /room/reel?limit=&cursor=`: a shuffled page of available users without cooldown,
+/// never repeating a user within one cursor.
+pub fn reel(state: &Arc<AppState>, headers: &HeaderMap, uri: &Uri) -> Resp {
+    let context = match require_access(state, headers) {
+        Ok(context) => context,
+        Err(response) => return response,
+    };
+    let params = query_params(uri);
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(REEL_DEFAULT)
+        .min(REEL_MAX);
+    let cursor = params
+        .get("cursor")
+        .filter(|c| !c.is_empty() && c.len() <= 64)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), |c| (*c).to_owned());
+    let me = context.user_id;
+    let now = state.clock.now_ms();
+    let (items, has_more) = state.realtime.with_domain(|domain| {
+        state.reels.with_seen(&cursor, now, |seen| {
+            let mut candidates: Vec<&Profile> = domain
+                .available_users()
+                .filter(|p| p.user_id != me && !seen.contains(&p.user_id))
+                .filter(|p| domain.cooldown_until(&me, &p.user_id, now).is_none())
+                .collect();
+            shuffle(&mut candidates);
+            let has_more = candidates.len() > limit;
+            candidates.truncate(limit);
+            let picked = candidates.iter().map(|p| p.user_id).collect();
+            let items: Vec<Value> = candidates.iter().map(|p| Value::Object(card(p))).collect();
+            (picked, (items, has_more))
+        })
+    });
+    ok(&json!({ "items": items, "cursor": cursor, "hasMore": has_more }))
+}
+
+/// Fisher-Yates with the OS random source.
+fn shuffle<T>(items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        let j = (OsRng.next_u64() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
+/// `GET /room/history`: the caller's calls, newest first (hot and archived).
+pub fn history(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
+    let context = match require_auth(state, headers) {
+        Ok(context) => context,
+        Err(response) => return response,
+    };
+    let entries = state
+        .store
+        .read()
+        .and_then(|r| r.history_of(&context.user_id, MAX_HISTORY));
+    let entries = match entries {
+        Ok(entries) => entries,
+        Err(e) => return store_failure(&e),
+    };
+    let history: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            let messages: Value = serde_json::from_str(&entry.messages).unwrap_or(json!([]));
+            json!({
+                "sessionId": entry.session_id,
+                "roomId": id_string(&entry.room_id),
+                "partnerId": id_string(&entry.partner_id),
+                "partnerName": entry.partner_name,
+                "startedAt": entry.started_at,
+                "duration": entry.duration_seconds,
+                "messages": messages,
+            })
+        })
+        .collect();
+    ok(&json!({ "history": history }))
+}
+
+/// `GET /room/me`: `{userId, name, selfieUrl, timerTotal}` (timer from the stored metrics).
+pub fn me(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
+    let context = match require_auth(state, headers) {
+        Ok(context) => context,
+        Err(response) => return response,
+    };
+    let found = state.store.read().and_then(|r| {
+        r.with_user(&context.user_id, |u| {
+            let mut body = Map::new();
+            body.insert("userId".into(), json!(id_string(&u.id)));
+            body.insert("name".into(), json!(u.name.as_str()));
+            if let Some(url) = u.selfie_url.as_ref() {
+                body.insert("selfieUrl".into(), json!(url.as_str()));
+            }
+            body.insert(
+                "timerTotal".into(),
+                json!(u.timer_total_seconds.to_native()),
+            );
+            Value::Object(body)
+        })
+    });
+    match found {
+        Ok(Some(body)) => ok(&body),
+        Ok(None) => error(StatusCode::NOT_FOUND, "User not found"),
+        Err(e) => store_failure(&e),
+    }
+}

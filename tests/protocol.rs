@@ -1,0 +1,378 @@
+//! Engine.IO / Socket.IO at the wire, with a raw WebSocket and raw polling requests: the
+//! handshake, malformed packets, wrong payload types for every event, oversized fragmented
+//! messages, clients that never read or never pong. Each gets its error or is closed, and
+//! the server keeps answering.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn connect(server: &TestServer) -> Ws {
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        server.running().addr()
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    ws
+}
+
+/// The next text frame, or `None` once the server closed the connection.
+async fn recv(ws: &mut Ws) -> Option<String> {
+    loop {
+        match tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("server answers in time")
+        {
+            Some(Ok(Message::Text(text))) => return Some(text.to_string()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// Frames until one starts with `prefix` (skipping pings and broadcasts).
+async fn expect(ws: &mut Ws, prefix: &str) -> String {
+    loop {
+        let text = recv(ws)
+            .await
+            .unwrap_or_else(|| panic!("closed while waiting for {prefix}"));
+        if text.starts_with(prefix) {
+            return text;
+        }
+    }
+}
+
+async fn expect_closed(ws: &mut Ws) {
+    while recv(ws).await.is_some() {}
+}
+
+async fn send(ws: &mut Ws, text: &str) {
+    ws.send(Message::text(text)).await.unwrap();
+}
+
+/// A socket through the handshake and CONNECT, authenticated as a new guest.
+async fn authenticated(server: &TestServer) -> (Ws, String) {
+    let (user_id, token) = server.guest("Wire").await;
+    let mut ws = connect(server).await;
+    expect(&mut ws, "0{").await;
+    send(&mut ws, &format!("40{}", json!({ "token": token }))).await;
+    expect(&mut ws, "40{\"sid\":").await;
+    expect(&mut ws, "42[\"auth:success\"").await;
+    (ws, user_id)
+}
+
+async fn assert_healthy(server: &TestServer) {
+    assert_eq!(server.get("/health", None).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshake_announces_the_engine_settings() {
+    let server = TestServer::start().await;
+    let mut ws = connect(&server).await;
+    let open = expect(&mut ws, "0").await;
+    let handshake: Value = serde_json::from_str(&open[1..]).unwrap();
+    assert!(handshake["sid"].as_str().is_some_and(|sid| !sid.is_empty()));
+    assert_eq!(handshake["upgrades"], json!([]));
+    assert_eq!(handshake["pingInterval"], 25_000);
+    assert_eq!(handshake["pingTimeout"], 20_000);
+    assert_eq!(handshake["maxPayload"], 1_000_000);
+    // CONNECT without a token is accepted unauthenticated; events then ask for auth.
+    send(&mut ws, "40").await;
+    expect(&mut ws, "40{\"sid\":").await;
+    send(&mut ws, r#"42["call:invite",{"toUserId":"x"}]"#).await;
+    let error = expect(&mut ws, "42[\"error\"").await;
+    assert!(
+        error.contains("Please wait for authentication to complete"),
+        "{error}"
+    );
+    send(&mut ws, r#"42["queue:join"]"#).await;
+    assert!(
+        expect(&mut ws, "42[\"error\"")
+            .await
+            .contains("Not authenticated")
+    );
+    // Another namespace is refused cleanly, the socket stays.
+    send(&mut ws, "40/admin,").await;
+    assert!(
+        expect(&mut ws, "44/admin,")
+            .await
+            .contains("Invalid namespace")
+    );
+    send(&mut ws, "2").await;
+    expect(&mut ws, "3").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_packets_close_only_that_socket() {
+    let server = TestServer::start().await;
+    let (mut bystander, _) = authenticated(&server).await;
+    let cases = [
+        "9garbage",
+        "",
+        "4X",
+        "42[not json",
+        "42{\"an\":\"object\"}",
+        "42[5]",
+        "451-[\"binary\",{\"_placeholder\":true,\"num\":0}]",
+        "0{}",
+        "44{\"message\":\"client says no\"}",
+    ];
+    for packet in cases {
+        let mut ws = connect(&server).await;
+        expect(&mut ws, "0{").await;
+        send(&mut ws, "40").await;
+        expect(&mut ws, "40{").await;
+        send(&mut ws, packet).await;
+        expect_closed(&mut ws).await;
+    }
+    // An event before CONNECT, and a binary frame, close too.
+    let mut ws = connect(&server).await;
+    expect(&mut ws, "0{").await;
+    send(&mut ws, r#"42["presence:join"]"#).await;
+    expect_closed(&mut ws).await;
+    let mut ws = connect(&server).await;
+    expect(&mut ws, "0{").await;
+    ws.send(Message::binary(vec![4, 1, 2, 3])).await.unwrap();
+    expect_closed(&mut ws).await;
+
+    assert_healthy(&server).await;
+    send(&mut bystander, "421[\"presence:join\"]").await;
+    assert_eq!(
+        expect(&mut bystander, "431").await,
+        "431[]",
+        "others are untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_payload_types_for_every_event_get_errors_not_crashes() {
+    let server = TestServer::start_with(|c| {
+        c.socket_event_rate = 100_000;
+        c.socket_event_burst = 100_000;
+    })
+    .await;
+    let (mut ws, _) = authenticated(&server).await;
+    let events = [
+        "auth",
+        "presence:join",
+        "presence:leave",
+        "queue:join",
+        "queue:leave",
+        "call:invite",
+        "call:accept",
+        "call:decline",
+        "call:extend-wait",
+        "call:rescind",
+        "room:join",
+        "rtc:offer",
+        "rtc:answer",
+        "rtc:ice",
+        "room:chat",
+        "room:giveSocial",
+        "call:end",
+        "unknown:event",
+    ];
+    let wrong = json!({
+        "toUserId": [1], "inviteId": {"x": 1}, "roomId": 5, "requestedSeconds": "sixty",
+        "text": {"t": 1}, "socials": "nope", "offer": null, "candidate": [], "sessionToken": 7,
+    });
+    let payloads = [
+        json!(null),
+        json!(5),
+        json!("x"),
+        json!([]),
+        json!({}),
+        wrong,
+        json!("x".repeat(5000)),
+    ];
+    let mut sent = 0;
+    for event in events {
+        for payload in &payloads {
+            send(&mut ws, &format!("42{}", json!([event, payload]))).await;
+            sent += 1;
+        }
+    }
+    assert!(sent > 100);
+    // Still connected and answering: an ack comes back for a final event.
+    send(&mut ws, "4277[\"presence:join\"]").await;
+    assert_eq!(expect(&mut ws, "4377").await, "4377[]");
+    assert_healthy(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fragmented_message_over_max_payload_is_refused() {
+    let server = TestServer::start().await;
+    let (mut bystander, _) = authenticated(&server).await;
+    let mut ws = connect(&server).await;
+    expect(&mut ws, "0{").await;
+    // 4 MiB in 16 fragments of 256 KiB: each fragment is small, the message is not.
+    let chunk = vec![b'a'; 256 * 1024];
+    let fragments = 16;
+    let mut result = Ok(());
+    for i in 0..fragments {
+        let opcode = if i == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        let header = FrameHeader {
+            is_final: i == fragments - 1,
+            opcode,
+            ..FrameHeader::default()
+        };
+        result = ws
+            .send(Message::Frame(Frame::from_payload(
+                header,
+                chunk.clone().into(),
+            )))
+            .await;
+        if result.is_err() {
+            break;
+        }
+    }
+    if result.is_ok() {
+        expect_closed(&mut ws).await;
+    }
+    assert_healthy(&server).await;
+    send(&mut bystander, "421[\"presence:join\"]").await;
+    assert_eq!(expect(&mut bystander, "431").await, "431[]");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_disconnected() {
+    let server = TestServer::start_with(|c| {
+        c.send_queue_capacity = 16;
+        c.socket_event_rate = 1_000_000;
+        c.socket_event_burst = 1_000_000;
+    })
+    .await;
+    let (mut ws, _) = authenticated(&server).await;
+    let realtime = &server.running().state().realtime;
+    assert_eq!(realtime.socket_count(), 1);
+    // Every unanswerable invite earns an `error` frame the client never reads, until the
+    // socket's bounded queue is full and the server drops it.
+    let spam = r#"42["call:invite",{"toUserId":"x","requestedSeconds":60}]"#;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while realtime.socket_count() > 0 && tokio::time::Instant::now() < deadline {
+        let mut batch = Vec::with_capacity(1000);
+        for _ in 0..1000 {
+            batch.push(Ok(Message::text(spam)));
+        }
+        if ws
+            .send_all(&mut futures_util::stream::iter(batch))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    // The socket is gone from the registry (the write side may lag behind a full buffer).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while realtime.socket_count() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "slow reader still registered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_healthy(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_pongs_is_closed() {
+    let server = TestServer::start_with(|c| {
+        c.ping_interval = Duration::from_millis(300);
+        c.ping_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let (mut ws, _) = authenticated(&server).await;
+    // It receives pings and ignores them; within a few heartbeat rounds it is closed.
+    expect(&mut ws, "2").await;
+    expect_closed(&mut ws).await;
+    assert_eq!(server.running().state().realtime.socket_count(), 0);
+    // A client that answers stays.
+    let (mut alive, _) = authenticated(&server).await;
+    for _ in 0..4 {
+        expect(&mut alive, "2").await;
+        send(&mut alive, "3").await;
+    }
+    send(&mut alive, "421[\"presence:join\"]").await;
+    assert_eq!(expect(&mut alive, "431").await, "431[]");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn banned_and_invalidated_tokens_are_refused_at_connect() {
+    let server = TestServer::start().await;
+    let (user_id, token) = server.guest("Banned").await;
+    let id = napalmsky::accounts::parse_id(&user_id).unwrap();
+    server
+        .running()
+        .state()
+        .store
+        .write(move |tx| {
+            let mut user = tx.user(&id)?.unwrap();
+            user.ban_status = napalmsky::store::records::BanStatus::Permanent;
+            tx.put_user(&mut user)
+        })
+        .await
+        .unwrap();
+    let mut ws = connect(&server).await;
+    expect(&mut ws, "0{").await;
+    send(&mut ws, &format!("40{}", json!({ "token": token }))).await;
+    assert_eq!(
+        expect(&mut ws, "44").await,
+        r#"44{"message":"Account suspended"}"#
+    );
+    expect_closed(&mut ws).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_polling_handshake_and_errors() {
+    let server = TestServer::start().await;
+    let base = format!("{}/socket.io/?EIO=4&transport=polling", server.base);
+    let http = reqwest::Client::new();
+    let open = http.get(&base).send().await.unwrap().text().await.unwrap();
+    assert!(open.starts_with("0{"), "{open}");
+    let sid = serde_json::from_str::<Value>(&open[1..]).unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{base}&sid={sid}");
+    let ok = http.post(&url).body("40").send().await.unwrap();
+    assert_eq!(ok.text().await.unwrap(), "ok");
+    let poll = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(poll.starts_with("40{\"sid\":"), "{poll}");
+
+    let unknown = server
+        .get("/socket.io/?EIO=4&transport=polling&sid=nope", None)
+        .await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(
+        unknown.body,
+        json!({"code": 1, "message": "Session ID unknown"})
+    );
+    let version = server
+        .get("/socket.io/?EIO=3&transport=polling", None)
+        .await;
+    assert_eq!(version.status, 400);
+
+    // A malformed packet ends the session; the next poll is told to close.
+    http.post(&url).body("4X").send().await.unwrap();
+    let closing = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert_eq!(closing, "1");
+    assert_healthy(&server).await;
+}

@@ -1,0 +1,94 @@
+//! The official `socket.io-client` (npm, what the web client ships) against a real server,
+//! over WebSocket and over long-polling: `tests/node/speed-date.mjs` drives three users from
+//! signup to `session:finalized` and checks every payload.
+//!
+//! Needs Node.js and `npm ci --prefix tests/node`. Without them the test is skipped with the
+//! reason printed; `.ci/run` sets `CI=true`, which makes it mandatory.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use napalmsky::clock::SystemClock;
+use napalmsky::config::Paywall;
+
+fn skip_or_fail(reason: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("the socket.io-client e2e test is mandatory in CI: {reason}");
+    }
+    eprintln!("SKIPPED socket.io-client e2e: {reason}");
+    true
+}
+
+async fn run_scenario(transport: &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.paywall = Paywall::Off;
+    config.disconnect_grace = Duration::from_secs(1);
+    config.presence_interval = Duration::from_millis(200);
+    // The scenario's calls take real seconds, so this server runs on the real clock.
+    let server = napalmsky::server::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.addr());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/speed-date.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .arg(base)
+            .arg(transport)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "{transport} scenario failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains(&format!("{transport}: 16 passed, 0 failed")),
+        "{stdout}"
+    );
+    // Every user left: the server keeps no trace of their sockets.
+    let health = reqwest::get(format!("http://{}/health", server.addr()))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    server.shutdown().await;
+}
+
+fn prerequisites_missing() -> bool {
+    if Command::new("node").arg("--version").output().is_err() {
+        return skip_or_fail("node is not installed");
+    }
+    let client =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/node_modules/socket.io-client");
+    if !client.exists() {
+        return skip_or_fail("socket.io-client is not installed (run: npm ci --prefix tests/node)");
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_over_websocket() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_scenario("websocket").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_over_long_polling() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_scenario("polling").await;
+}

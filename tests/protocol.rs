@@ -9,71 +9,12 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
-use futures_util::{SinkExt, StreamExt};
+use common::ws::{authenticated, connect, expect, expect_closed, send};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const WAIT: Duration = Duration::from_secs(5);
-
-async fn connect(server: &TestServer) -> Ws {
-    let url = format!(
-        "ws://{}/socket.io/?EIO=4&transport=websocket",
-        server.running().addr()
-    );
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    ws
-}
-
-/// The next text frame, or `None` once the server closed the connection.
-async fn recv(ws: &mut Ws) -> Option<String> {
-    loop {
-        match tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("server answers in time")
-        {
-            Some(Ok(Message::Text(text))) => return Some(text.to_string()),
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
-            Some(Ok(_)) => {}
-        }
-    }
-}
-
-/// Frames until one starts with `prefix` (skipping pings and broadcasts).
-async fn expect(ws: &mut Ws, prefix: &str) -> String {
-    loop {
-        let text = recv(ws)
-            .await
-            .unwrap_or_else(|| panic!("closed while waiting for {prefix}"));
-        if text.starts_with(prefix) {
-            return text;
-        }
-    }
-}
-
-async fn expect_closed(ws: &mut Ws) {
-    while recv(ws).await.is_some() {}
-}
-
-async fn send(ws: &mut Ws, text: &str) {
-    ws.send(Message::text(text)).await.unwrap();
-}
-
-/// A socket through the handshake and CONNECT, authenticated as a new guest.
-async fn authenticated(server: &TestServer) -> (Ws, String) {
-    let (user_id, token) = server.guest("Wire").await;
-    let mut ws = connect(server).await;
-    expect(&mut ws, "0{").await;
-    send(&mut ws, &format!("40{}", json!({ "token": token }))).await;
-    expect(&mut ws, "40{\"sid\":").await;
-    expect(&mut ws, "42[\"auth:success\"").await;
-    (ws, user_id)
-}
 
 async fn assert_healthy(server: &TestServer) {
     assert_eq!(server.get("/health", None).await.status, 200);

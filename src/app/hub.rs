@@ -28,6 +28,8 @@ pub struct Realtime {
     next_socket: AtomicU64,
     started: Instant,
     queue_capacity: usize,
+    /// `--connections-warning`: logged once each time the count climbs to it.
+    warn_at: usize,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -39,7 +41,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Realtime {
-    pub fn new(config: DomainConfig, queue_capacity: usize) -> Self {
+    pub fn new(config: DomainConfig, queue_capacity: usize, warn_at: usize) -> Self {
         Self {
             domain: Mutex::new(Domain::new(config, random_ids())),
             sockets: Mutex::new(HashMap::new()),
@@ -47,6 +49,7 @@ impl Realtime {
             next_socket: AtomicU64::new(1),
             started: Instant::now(),
             queue_capacity,
+            warn_at,
         }
     }
 
@@ -69,7 +72,17 @@ impl Realtime {
         let (sender, receiver) = mpsc::channel(self.queue_capacity);
         let closed = CancellationToken::new();
         let outlet = Arc::new(Outlet::new(sender, closed.clone(), self.monotonic_ms()));
-        lock(&self.sockets).insert(id, outlet.clone());
+        let count = {
+            let mut sockets = lock(&self.sockets);
+            sockets.insert(id, outlet.clone());
+            sockets.len()
+        };
+        if count == self.warn_at {
+            tracing::warn!(
+                sockets = count,
+                "realtime connections reached the warning level"
+            );
+        }
         (id, receiver, closed, outlet)
     }
 

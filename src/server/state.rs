@@ -33,6 +33,7 @@ impl AppState {
         let limits = RateLimits::new(&config, &clock);
         let domain = domain_config(&config);
         let config_queue = config.send_queue_capacity;
+        let warn_at = config.connections_warning as usize;
         Ok(Arc::new(Self {
             origins: config.origins(),
             config,
@@ -40,7 +41,7 @@ impl AppState {
             clock,
             hasher,
             limits,
-            realtime: Realtime::new(domain, config_queue),
+            realtime: Realtime::new(domain, config_queue, warn_at),
             polling: PollingSessions::default(),
             reels: ReelCursors::default(),
         }))

@@ -2,6 +2,8 @@
 //! small JSON client for it.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod ws;
+
 use std::path::Path;
 use std::sync::Arc;
 

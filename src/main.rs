@@ -6,5 +6,7 @@ fn main() -> anyhow::Result<()> {
     napalmsky::server::init_tracing();
     match cli.command {
         Command::Serve(config) => napalmsky::server::serve_blocking(*config),
+        Command::Replay(args) => napalmsky::sync::replay::run_blocking(args),
+        Command::Import(args) => napalmsky::sync::import::run_blocking(args),
     }
 }

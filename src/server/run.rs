@@ -24,6 +24,7 @@ pub struct RunningServer {
     state: Arc<AppState>,
     stop: watch::Sender<bool>,
     accept_loop: JoinHandle<()>,
+    sync_worker: Option<JoinHandle<()>>,
 }
 
 /// Opens the store, binds the listener and starts accepting.
@@ -45,6 +46,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
     crate::app::spawn_tickers(state.clone(), stopped.clone());
+    let sync_worker = crate::sync::spawn_worker(state.clone(), stopped.clone());
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
@@ -52,6 +54,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         state,
         stop,
         accept_loop,
+        sync_worker,
     })
 }
 
@@ -78,11 +81,15 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting, lets in-flight requests finish (up to `--shutdown-timeout`), commits
-    /// what the writer holds and closes the store.
+    /// Stops accepting, lets in-flight requests finish (up to `--shutdown-timeout`), flushes
+    /// the outbox to Postgres (same deadline), commits what the writer holds and closes the
+    /// store.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.accept_loop.await;
+        if let Some(worker) = self.sync_worker {
+            let _ = worker.await;
+        }
         self.state.store.close().await;
         tracing::info!("store closed");
     }
@@ -145,7 +152,8 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
 /// Structured logs; without ANSI colours or timestamps under journald, which adds its own.
 pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -9,6 +9,7 @@ use crate::domain::DomainConfig;
 use crate::net::RateLimits;
 use crate::net::realtime::PollingSessions;
 use crate::store::Store;
+use crate::sync::SyncStatus;
 
 /// Everything a request handler may use. Passed explicitly (an `Arc`), never global.
 pub struct AppState {
@@ -21,6 +22,7 @@ pub struct AppState {
     pub realtime: Realtime,
     pub polling: PollingSessions,
     pub reels: ReelCursors,
+    pub sync: SyncStatus,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             realtime: Realtime::new(domain, config_queue, warn_at),
             polling: PollingSessions::default(),
             reels: ReelCursors::default(),
+            sync: SyncStatus::default(),
         }))
     }
 }

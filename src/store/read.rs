@@ -22,6 +22,10 @@ impl Reader {
         Self { txn }
     }
 
+    pub(super) fn txn(&self) -> &ReadTransaction {
+        &self.txn
+    }
+
     /// Calls `view` with the archived user, read in place from the memory map.
     pub fn with_user<R>(
         &self,

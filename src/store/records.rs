@@ -228,7 +228,7 @@ pub struct Completion {
 }
 
 /// Which durable record an outbox entry refers to.
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[rkyv(derive(Debug, PartialEq, Eq))]
 pub enum RecordKind {
     User,

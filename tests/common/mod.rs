@@ -2,6 +2,7 @@
 //! small JSON client for it.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod pg;
 pub mod ws;
 
 use std::path::Path;

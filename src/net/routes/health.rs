@@ -95,9 +95,14 @@ pub fn health(state: &Arc<AppState>) -> Resp {
         },
         "sync": {
             "enabled": state.config.postgres_url.is_some(),
+            "connected": state.sync.connected(),
             "outboxDepth": store.outbox_depth,
             "oldestPendingAgeMs": outbox_age,
-            "lastError": Value::Null,
+            "lagMs": outbox_age.unwrap_or(0),
+            "rowsSynced": state.sync.rows_synced(),
+            "batches": state.sync.batches(),
+            "lastSyncAt": (state.sync.last_success_at() > 0).then(|| state.sync.last_success_at()),
+            "lastError": state.sync.last_error(),
         },
     }))
 }

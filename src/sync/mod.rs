@@ -1,0 +1,32 @@
+//! The write-behind mirror in PostgreSQL: schema migrations, the sync worker that drains the
+//! store's outbox, and the offline `replay` (and its `--verify`).
+
+mod connect;
+mod drain;
+pub mod import;
+mod mirror;
+pub mod replay;
+mod schema;
+mod status;
+mod verify;
+mod worker;
+
+pub use connect::connect;
+pub use drain::{DrainReport, drain_once};
+pub use schema::{latest_version, migrate};
+pub use status::SyncStatus;
+pub use verify::{TableComparison, compare};
+pub use worker::spawn_worker;
+
+/// Why a sync step failed. Every variant is retried by the worker with backoff.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("connecting to postgres timed out")]
+    ConnectTimeout,
+    #[error("invalid postgres url: {0}")]
+    Url(String),
+}

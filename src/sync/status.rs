@@ -1,0 +1,52 @@
+//! What `/health` and the logs show about the sync.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+
+#[derive(Default)]
+pub struct SyncStatus {
+    connected: AtomicBool,
+    rows_synced: AtomicU64,
+    batches: AtomicU64,
+    last_success_at: AtomicI64,
+    last_error: Mutex<Option<String>>,
+}
+
+impl SyncStatus {
+    pub fn success(&self, rows: u64, now: i64) {
+        self.connected.store(true, Ordering::Relaxed);
+        self.rows_synced.fetch_add(rows, Ordering::Relaxed);
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.last_success_at.store(now, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    pub fn failure(&self, error: &str) {
+        self.connected.store(false, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.to_owned());
+    }
+
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
+    }
+
+    pub fn rows_synced(&self) -> u64 {
+        self.rows_synced.load(Ordering::Relaxed)
+    }
+
+    pub fn batches(&self) -> u64 {
+        self.batches.load(Ordering::Relaxed)
+    }
+
+    /// 0 until the first successful batch.
+    pub fn last_success_at(&self) -> i64 {
+        self.last_success_at.load(Ordering::Relaxed)
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}

@@ -27,12 +27,12 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
         users.push(id);
         tokens.push(token);
     }
-    for i in 0..4 {
+    for (i, token) in tokens.iter().enumerate().take(4) {
         let email = format!("{tag}{i}@example.com");
         let link = server
             .post(
                 "/auth/link",
-                json!({"sessionToken": tokens[i], "email": email, "password": "password1"}),
+                json!({"sessionToken": token, "email": email, "password": "password1"}),
                 None,
             )
             .await;

@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use hyper::StatusCode;
@@ -19,19 +20,29 @@ use super::respond::{Resp, json};
 use crate::clock::{Millis, SharedClock, duration_ms};
 use crate::config::Config;
 
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
 pub struct RateLimiter {
     limit: u32,
+    /// `<limit>;w=<window seconds>`.
+    policy: HeaderValue,
     window_ms: Millis,
     skip_successful: bool,
     body: Value,
     clock: SharedClock,
-    windows: Mutex<HashMap<IpAddr, Window>>,
+    /// Read-locked on the hot path: an existing client's window is updated with atomics, so
+    /// concurrent requests do not serialize on one lock. Written only for new clients and
+    /// the purge.
+    windows: RwLock<HashMap<IpAddr, Arc<Window>>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Window {
-    hits: u32,
-    reset_at: Millis,
+    hits: AtomicU32,
+    reset_at: AtomicI64,
 }
 
 /// What one request got from a limiter: attach its headers, and undo it if skipped.
@@ -50,36 +61,61 @@ impl RateLimiter {
         body: Value,
         clock: SharedClock,
     ) -> Self {
+        let window_ms = duration_ms(window).max(1);
+        let policy = HeaderValue::from_str(&format!("{limit};w={}", window_ms / 1000))
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
         Self {
             limit,
-            window_ms: duration_ms(window).max(1),
+            policy,
+            window_ms,
             skip_successful,
             body,
             clock,
-            windows: Mutex::new(HashMap::new()),
+            windows: RwLock::new(HashMap::new()),
         }
     }
 
     /// Counts one request from `ip`.
     pub fn hit(&self, ip: IpAddr) -> Decision {
         let now = self.clock.now_ms();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let window = windows.entry(ip).or_insert(Window {
-            hits: 0,
-            reset_at: now + self.window_ms,
-        });
-        if window.reset_at <= now {
-            *window = Window {
-                hits: 0,
-                reset_at: now + self.window_ms,
-            };
+        let window = self.window_of(ip, now);
+        let reset_at = window.reset_at.load(Ordering::Acquire);
+        if reset_at <= now
+            && window
+                .reset_at
+                .compare_exchange(reset_at, now + self.window_ms, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            // This request opened the new window; concurrent ones count into it.
+            window.hits.store(0, Ordering::Release);
         }
-        window.hits = window.hits.saturating_add(1);
+        let hits = window.hits.fetch_add(1, Ordering::AcqRel).saturating_add(1);
+        let reset_at = window.reset_at.load(Ordering::Acquire);
         Decision {
-            limited: window.hits > self.limit,
-            remaining: self.limit.saturating_sub(window.hits),
-            reset_seconds: ((window.reset_at - now) + 999) / 1000,
+            limited: hits > self.limit,
+            remaining: self.limit.saturating_sub(hits),
+            reset_seconds: ((reset_at - now).max(0) + 999) / 1000,
         }
+    }
+
+    fn window_of(&self, ip: IpAddr, now: Millis) -> Arc<Window> {
+        if let Some(window) = self.read().get(&ip) {
+            return window.clone();
+        }
+        let mut windows = self.windows.write().unwrap_or_else(|p| p.into_inner());
+        windows
+            .entry(ip)
+            .or_insert_with(|| {
+                Arc::new(Window {
+                    hits: AtomicU32::new(0),
+                    reset_at: AtomicI64::new(now + self.window_ms),
+                })
+            })
+            .clone()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<IpAddr, Arc<Window>>> {
+        self.windows.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Called with the final status; takes back the hit of a successful request if this
@@ -88,9 +124,10 @@ impl RateLimiter {
         if !self.skip_successful || status.as_u16() >= 400 {
             return;
         }
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(window) = windows.get_mut(&ip) {
-            window.hits = window.hits.saturating_sub(1);
+        if let Some(window) = self.read().get(&ip) {
+            let _ = window
+                .hits
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |h| Some(h.saturating_sub(1)));
         }
     }
 
@@ -102,33 +139,23 @@ impl RateLimiter {
         response
     }
 
+    /// The `RateLimit-*` headers (draft 6). Numbers convert to header values without a
+    /// formatted string; the policy is fixed per limiter and built once.
     pub fn decorate(&self, response: &mut Resp, decision: &Decision) {
-        let window_seconds = self.window_ms / 1000;
-        let values = [
-            (
-                "ratelimit-policy",
-                format!("{};w={window_seconds}", self.limit),
-            ),
-            ("ratelimit-limit", self.limit.to_string()),
-            ("ratelimit-remaining", decision.remaining.to_string()),
-            ("ratelimit-reset", decision.reset_seconds.to_string()),
-        ];
-        for (name, value) in values {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(name), value);
-            }
-        }
+        let headers = response.headers_mut();
+        headers.insert(RATELIMIT_POLICY, self.policy.clone());
+        headers.insert(RATELIMIT_LIMIT, HeaderValue::from(self.limit));
+        headers.insert(RATELIMIT_REMAINING, HeaderValue::from(decision.remaining));
+        headers.insert(RATELIMIT_RESET, HeaderValue::from(decision.reset_seconds));
     }
 
     /// Forgets windows that have ended; run periodically so the map stays bounded by the
     /// number of clients seen within one window.
     pub fn purge_expired(&self) -> usize {
         let now = self.clock.now_ms();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut windows = self.windows.write().unwrap_or_else(|p| p.into_inner());
         let before = windows.len();
-        windows.retain(|_, w| w.reset_at > now);
+        windows.retain(|_, w| w.reset_at.load(Ordering::Acquire) > now);
         before - windows.len()
     }
 }

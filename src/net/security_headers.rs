@@ -5,35 +5,47 @@ use hyper::header::{HeaderName, HeaderValue};
 
 use super::respond::Resp;
 
-const HEADERS: [(&str, &str); 6] = [
-    ("x-frame-options", "DENY"),
-    ("x-content-type-options", "nosniff"),
-    ("x-xss-protection", "1; mode=block"),
-    ("referrer-policy", "strict-origin-when-cross-origin"),
+// Names and values are `const`: validated at compile time, nothing parsed per response.
+const HEADERS: [(HeaderName, HeaderValue); 6] = [
     (
-        "permissions-policy",
-        "camera=(self), microphone=(self), geolocation=(), payment=()",
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
     ),
     (
-        "content-security-policy",
-        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        HeaderName::from_static("x-xss-protection"),
+        HeaderValue::from_static("1; mode=block"),
+    ),
+    (
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    ),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(self), microphone=(self), geolocation=(), payment=()"),
+    ),
+    (
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
     ),
 ];
 
-const HSTS: &str = "max-age=31536000; includeSubDomains; preload";
+const HSTS: (HeaderName, HeaderValue) = (
+    HeaderName::from_static("strict-transport-security"),
+    HeaderValue::from_static("max-age=31536000; includeSubDomains; preload"),
+);
 
 pub fn apply(response: &mut Resp, hsts: bool) {
     let headers = response.headers_mut();
     for (name, value) in HEADERS {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+        headers.insert(name, value);
     }
     if hsts {
-        headers.insert(
-            HeaderName::from_static("strict-transport-security"),
-            HeaderValue::from_static(HSTS),
-        );
+        headers.insert(HSTS.0, HSTS.1);
     }
 }

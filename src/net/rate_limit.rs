@@ -83,7 +83,12 @@ impl RateLimiter {
         if reset_at <= now
             && window
                 .reset_at
-                .compare_exchange(reset_at, now + self.window_ms, Ordering::AcqRel, Ordering::Acquire)
+                .compare_exchange(
+                    reset_at,
+                    now + self.window_ms,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
                 .is_ok()
         {
             // This request opened the new window; concurrent ones count into it.
@@ -127,7 +132,9 @@ impl RateLimiter {
         if let Some(window) = self.read().get(&ip) {
             let _ = window
                 .hits
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |h| Some(h.saturating_sub(1)));
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |h| {
+                    Some(h.saturating_sub(1))
+                });
         }
     }
 

@@ -21,7 +21,12 @@ fn arg(n: usize) -> Option<String> {
 }
 
 async fn signup(store: &Store, i: usize, now: i64) -> Result<(), napalmsky::store::StoreError> {
-    let user = User::new_guest(accounts::new_user_id(), format!("bench {i}"), Gender::Male, now);
+    let user = User::new_guest(
+        accounts::new_user_id(),
+        format!("bench {i}"),
+        Gender::Male,
+        now,
+    );
     let session = NewSession {
         token: accounts::new_token(),
         ip_address: "127.0.0.1".into(),
@@ -29,10 +34,16 @@ async fn signup(store: &Store, i: usize, now: i64) -> Result<(), napalmsky::stor
         now,
         ttl_ms: 7 * 86_400_000,
     };
-    store.write(move |tx| accounts::create_guest(tx, user, session)).await
+    store
+        .write(move |tx| accounts::create_guest(tx, user, session))
+        .await
 }
 
-async fn preload(store: &Arc<Store>, users: usize, now: i64) -> Result<(), Box<dyn std::error::Error>> {
+async fn preload(
+    store: &Arc<Store>,
+    users: usize,
+    now: i64,
+) -> Result<(), Box<dyn std::error::Error>> {
     for chunk in 0..users.div_ceil(1000) {
         let mut writes = Vec::new();
         for i in chunk * 1000..((chunk + 1) * 1000).min(users) {
@@ -62,13 +73,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (admin_client, connection) = tokio_postgres::connect(&admin, NoTls).await?;
     tokio::spawn(connection);
     let name = format!("napalmsky_bench_{}", uuid::Uuid::new_v4().simple());
-    admin_client.batch_execute(&format!("CREATE DATABASE {name}")).await?;
+    admin_client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await?;
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
     let url = format!("{base}/{name}");
 
     let dir = tempfile::tempdir()?;
     let clock: SharedClock = Arc::new(SystemClock);
-    let store = Arc::new(Store::open(dir.path(), 10, 10, Duration::from_secs(60), clock.clone())?);
+    let store = Arc::new(Store::open(
+        dir.path(),
+        10,
+        10,
+        Duration::from_secs(60),
+        clock.clone(),
+    )?);
     let mut client = connect(&url).await?;
     migrate(&mut client).await?;
 
@@ -147,6 +166,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     store.close().await;
     drop(client);
-    admin_client.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).await?;
+    admin_client
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Engine.IO v4 / Socket.IO v5 at `/socket.io/`: the WebSocket and long-polling transports,
 //! and the per-connection session both feed.
 
+mod batch_writer;
 mod bucket;
 mod polling;
 mod query;

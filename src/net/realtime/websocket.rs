@@ -20,6 +20,7 @@ use tokio::io::WriteHalf;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::batch_writer::BatchWriter;
 use super::session::{Flow, SocketSession};
 use super::{at_capacity, engine_error};
 use crate::app::Out;
@@ -32,6 +33,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_BATCH: usize = 64;
 
 type Io = TokioIo<Upgraded>;
+type Writer = WebSocketWrite<BatchWriter<WriteHalf<Io>>>;
 
 pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> Resp {
     if let Some(refused) = at_capacity(state) {
@@ -56,7 +58,12 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
 
 async fn run(state: Arc<AppState>, ws: WebSocket<Io>) {
     let (socket, queue, closed, outlet) = state.realtime.open_socket();
-    let (mut reader, writer) = ws.split(tokio::io::split);
+    let (mut reader, mut writer) = ws.split(|io| {
+        let (read, write) = tokio::io::split(io);
+        (read, BatchWriter::new(write))
+    });
+    // Frames go into the batch buffer and out with one syscall per batch (see batch_writer).
+    writer.set_writev(false);
     reader.set_auto_close(false);
     reader.set_auto_pong(false);
     reader.set_max_message_size(state.config.max_payload);
@@ -114,11 +121,7 @@ async fn run(state: Arc<AppState>, ws: WebSocket<Io>) {
 }
 
 /// Writes queued frames in batches; on close, flushes what is queued and sends a close frame.
-async fn write_loop(
-    mut writer: WebSocketWrite<WriteHalf<Io>>,
-    mut queue: mpsc::Receiver<Out>,
-    closed: CancellationToken,
-) {
+async fn write_loop(mut writer: Writer, mut queue: mpsc::Receiver<Out>, closed: CancellationToken) {
     loop {
         let first = tokio::select! {
             biased;
@@ -145,16 +148,21 @@ async fn write_loop(
     let _ = tokio::time::timeout(WRITE_TIMEOUT, writer.write_frame(Frame::close(1000, b""))).await;
 }
 
-async fn write_all(writer: &mut WebSocketWrite<WriteHalf<Io>>, batch: Vec<Out>) -> Result<(), ()> {
-    for out in batch {
-        let frame = match &out {
+/// Encodes the batch into the buffer, then writes it with one flush.
+async fn write_all(writer: &mut Writer, batch: Vec<Out>) -> Result<(), ()> {
+    for out in &batch {
+        let frame = match out {
             Out::Text(bytes) => Frame::text(Payload::Borrowed(bytes)),
             Out::Pong(bytes) => Frame::pong(Payload::Borrowed(bytes)),
         };
+        // Only fills the buffer (or flushes past 64 KiB), so the timeout rarely matters here.
         match tokio::time::timeout(WRITE_TIMEOUT, writer.write_frame(frame)).await {
             Ok(Ok(())) => {}
             _ => return Err(()),
         }
     }
-    Ok(())
+    match tokio::time::timeout(WRITE_TIMEOUT, writer.flush()).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
 }

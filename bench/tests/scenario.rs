@@ -1,0 +1,93 @@
+//! The load generator against a real napalmsky started in this process: a small, fast
+//! "speed-dating evening" must complete with zero errors, and calls must really happen
+//! (every measured step has samples). This is the generator's own correctness test: it fails
+//! if the generator misreads the server, and it fails if the server misbehaves.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Parser as _;
+use napalmsky::clock::SystemClock;
+use napalmsky::config::{Config, Paywall};
+use napalmsky_bench::loadgen::args::Args;
+use napalmsky_bench::loadgen::runner::run_local;
+use napalmsky_bench::loadgen::{report, wall_ms_u64};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_evening_completes_without_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.data_dir = dir.path().to_path_buf();
+    config.paywall = Paywall::Off;
+    config.api_rate_limit = 1_000_000;
+    config.auth_rate_limit = 1_000_000;
+    config.argon2_memory_kib = 64;
+    config.argon2_iterations = 1;
+    let server = napalmsky::server::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let target = format!("http://{}", server.addr());
+
+    let settings = Args::parse_from([
+        "loadgen",
+        "--target",
+        &target,
+        "--users",
+        "20",
+        "--ramp-rate",
+        "20",
+        "--duration",
+        "8",
+        "--call-length",
+        "2",
+        "--invite-rate",
+        "2",
+        "--accept-probability",
+        "0.7",
+        "--poll-interval",
+        "0.5",
+        "--server-pid",
+        &std::process::id().to_string(),
+    ])
+    .settings()
+    .unwrap();
+    let started = Instant::now();
+    let epoch = wall_ms_u64();
+    let result = run_local(settings.clone(), epoch).await.unwrap();
+    let took = started.elapsed();
+    server.shutdown().await;
+
+    let report = report::build(&settings, &[result], None, epoch);
+    let summary = report::summary_text(&report);
+    eprintln!("{summary}");
+    assert_eq!(report.errors.total, 0, "errors: {summary}");
+    assert!(report.ok);
+    assert_eq!(report.users.signed_up, 20);
+    assert_eq!(report.users.connected_peak, 20);
+    for step in [
+        "signup",
+        "ws_open",
+        "connect",
+        "auth",
+        "queue_get",
+        "invite_notify",
+        "accept_start",
+        "rtc_relay",
+        "chat_relay",
+    ] {
+        assert!(report.steps[step].count > 0, "no {step} samples: {summary}");
+    }
+    assert!(report.outcomes.get("calls_completed").copied().unwrap_or(0) > 0);
+    assert!(report.outcomes.get("declines_sent").copied().unwrap_or(0) > 0);
+    // The server ran in this process, so its samples are this process's.
+    assert!(report.series.iter().any(|p| p.server_rss_mb.is_some()));
+    assert!(
+        report
+            .series
+            .iter()
+            .any(|p| p.invite_notify_p99_ms.is_some())
+    );
+    assert!(took.as_secs() < 20, "took {took:?}");
+}

@@ -114,6 +114,10 @@ pub struct Config {
     #[arg(long, env = "NAPALMSKY_PRESENCE_INTERVAL", default_value = "2s", value_parser = duration)]
     pub presence_interval: Duration,
 
+    /// Users whose presence change one tick announces at most (the most recent ones).
+    #[arg(long, env = "NAPALMSKY_PRESENCE_BROADCAST_MAX", default_value_t = 16)]
+    pub presence_broadcast_max: usize,
+
     /// How long a call invite waits for an answer.
     #[arg(long, env = "NAPALMSKY_INVITE_TTL", default_value = "20s", value_parser = duration)]
     pub invite_ttl: Duration,
@@ -306,6 +310,7 @@ impl Config {
             ("session-cache-size", self.session_cache_size),
             ("user-cache-size", self.user_cache_size),
             ("queue-max-results", self.queue_max_results as u64),
+            ("presence-broadcast-max", self.presence_broadcast_max as u64),
             ("auth-rate-limit", u64::from(self.auth_rate_limit)),
             ("api-rate-limit", u64::from(self.api_rate_limit)),
             ("turn-rate-limit", u64::from(self.turn_rate_limit)),

@@ -11,8 +11,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::outlet::{Out, Outlet, Undeliverable};
 use super::persist;
@@ -59,19 +57,10 @@ impl Realtime {
         i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
     }
 
-    /// Registers a new transport; returns its id, its queue and its close signal.
-    pub fn open_socket(
-        &self,
-    ) -> (
-        SocketId,
-        mpsc::Receiver<Out>,
-        CancellationToken,
-        Arc<Outlet>,
-    ) {
+    /// Registers a new transport; returns its id and its outlet.
+    pub fn open_socket(&self) -> (SocketId, Arc<Outlet>) {
         let id = self.next_socket.fetch_add(1, Ordering::Relaxed);
-        let (sender, receiver) = mpsc::channel(self.queue_capacity);
-        let closed = CancellationToken::new();
-        let outlet = Arc::new(Outlet::new(sender, closed.clone(), self.monotonic_ms()));
+        let outlet = Arc::new(Outlet::new(self.queue_capacity, self.monotonic_ms()));
         let count = {
             let mut sockets = lock(&self.sockets);
             sockets.insert(id, outlet.clone());
@@ -83,7 +72,7 @@ impl Realtime {
                 "realtime connections reached the warning level"
             );
         }
-        (id, receiver, closed, outlet)
+        (id, outlet)
     }
 
     pub fn socket_count(&self) -> usize {
@@ -150,23 +139,35 @@ impl Realtime {
         dropped
     }
 
-    /// Queues `frame` for every authenticated socket (presence broadcasts).
+    /// Queues `frames` for every authenticated socket (presence broadcasts). The registry
+    /// lock is held only to copy the recipient list, so a large broadcast never delays
+    /// targeted deliveries (invites, relays) waiting for that lock.
     pub fn broadcast(&self, frames: &[Bytes]) -> Vec<SocketId> {
+        let recipients: Vec<(SocketId, Arc<Outlet>)> = lock(&self.sockets)
+            .iter()
+            .filter(|(_, outlet)| outlet.authenticated.load(Ordering::Relaxed))
+            .map(|(socket, outlet)| (*socket, outlet.clone()))
+            .collect();
         let mut dropped = Vec::new();
-        let mut sockets = lock(&self.sockets);
-        sockets.retain(|socket, outlet| {
-            if !outlet.authenticated.load(Ordering::Relaxed) {
-                return true;
-            }
+        for (socket, outlet) in recipients {
             for frame in frames {
                 if outlet.try_send(Out::Text(frame.clone())).is_err() {
                     outlet.close();
-                    dropped.push(*socket);
-                    return false;
+                    dropped.push(socket);
+                    break;
                 }
             }
-            true
-        });
+        }
+        if !dropped.is_empty() {
+            tracing::info!(
+                count = dropped.len(),
+                "send queues full during a broadcast; disconnecting slow clients"
+            );
+            let mut sockets = lock(&self.sockets);
+            for socket in &dropped {
+                sockets.remove(socket);
+            }
+        }
         dropped
     }
 

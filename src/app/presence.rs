@@ -1,5 +1,11 @@
 //! Presence coalescing: within one tick only each user's latest state is broadcast, and each
 //! broadcast message is serialized once for all recipients (fix of §7.26).
+//!
+//! A tick also announces at most `max_users` users (the most recent changes). Every broadcast
+//! goes to every socket, so its cost is changes x sockets: at 19,000 sockets one ramp second
+//! of joins would be millions of frames. Clients use these events only as hints to refresh
+//! their queue, which they also poll every 5 s, so an unannounced change costs at most one
+//! poll interval of staleness, never correctness.
 
 use std::collections::HashMap;
 
@@ -11,22 +17,29 @@ use crate::proto::socketio;
 
 #[derive(Default)]
 pub struct PresenceBuffer {
-    /// Latest (online, available) per user since the last tick.
-    pending: HashMap<UserId, (bool, bool)>,
+    /// Latest (online, available, order of the change) per user since the last tick.
+    pending: HashMap<UserId, (bool, bool, u64)>,
+    changes: u64,
     /// What the clients were last told, so unchanged halves are not re-sent.
     last_sent: HashMap<UserId, (bool, bool)>,
 }
 
 impl PresenceBuffer {
     pub fn record(&mut self, user: UserId, online: bool, available: bool) {
-        self.pending.insert(user, (online, available));
+        self.changes += 1;
+        self.pending.insert(user, (online, available, self.changes));
     }
 
     /// The frames of this tick: `presence:update {userId, online, available}` when a user's
-    /// online state changed, `queue:update {userId, available}` when availability changed.
-    pub fn drain_frames(&mut self) -> Vec<Bytes> {
+    /// online state changed, `queue:update {userId, available}` when availability changed,
+    /// for the `max_users` most recently changed users; older changes of this tick are
+    /// dropped (see the module comment).
+    pub fn drain_frames(&mut self, max_users: usize) -> Vec<Bytes> {
+        let mut changed: Vec<(UserId, (bool, bool, u64))> = self.pending.drain().collect();
+        changed.sort_unstable_by_key(|(_, (_, _, order))| std::cmp::Reverse(*order));
+        changed.truncate(max_users);
         let mut frames = Vec::new();
-        for (user, (online, available)) in self.pending.drain() {
+        for (user, (online, available, _)) in changed {
             let before = self.last_sent.get(&user).copied();
             if before == Some((online, available)) {
                 continue;
@@ -74,19 +87,35 @@ mod tests {
         let user = [7; 16];
         buffer.record(user, true, false);
         buffer.record(user, true, true);
-        let frames = events(&buffer.drain_frames());
+        let frames = events(&buffer.drain_frames(100));
         assert_eq!(frames.len(), 2, "{frames:?}");
         assert!(frames[0].starts_with(r#"42["presence:update""#));
         assert!(frames[0].contains(r#""available":true"#));
         assert!(frames[1].starts_with(r#"42["queue:update""#));
         // Nothing changed since: nothing to send.
         buffer.record(user, true, true);
-        assert!(buffer.drain_frames().is_empty());
+        assert!(buffer.drain_frames(100).is_empty());
         // Availability alone: only queue:update.
         buffer.record(user, true, false);
-        let frames = events(&buffer.drain_frames());
+        let frames = events(&buffer.drain_frames(100));
         assert_eq!(frames.len(), 1);
         assert!(frames[0].contains("queue:update"));
+    }
+
+    #[test]
+    fn a_tick_announces_only_the_most_recent_users() {
+        let mut buffer = PresenceBuffer::default();
+        for i in 0..10u8 {
+            buffer.record([i; 16], true, true);
+        }
+        let frames = events(&buffer.drain_frames(3));
+        assert_eq!(frames.len(), 6, "presence + queue for 3 users");
+        let newest = crate::domain::format_id(&[9; 16]);
+        assert!(frames[0].contains(&newest), "{frames:?}");
+        assert!(
+            buffer.drain_frames(3).is_empty(),
+            "older changes were dropped, not queued"
+        );
     }
 
     #[test]
@@ -94,9 +123,9 @@ mod tests {
         let mut buffer = PresenceBuffer::default();
         let user = [9; 16];
         buffer.record(user, true, true);
-        buffer.drain_frames();
+        buffer.drain_frames(100);
         buffer.record(user, false, false);
-        let frames = events(&buffer.drain_frames());
+        let frames = events(&buffer.drain_frames(100));
         assert_eq!(frames.len(), 2);
         assert!(frames[0].contains(r#""online":false"#));
         assert!(buffer.last_sent.is_empty());

@@ -49,7 +49,7 @@ pub fn spawn_tickers(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
 }
 
 fn broadcast_presence(state: &Arc<AppState>) {
-    let frames = lock_presence(&state.realtime).drain_frames();
+    let frames = lock_presence(&state.realtime).drain_frames(state.config.presence_broadcast_max);
     if frames.is_empty() {
         return;
     }

@@ -14,12 +14,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
-use tokio::sync::{Notify, mpsc};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::Notify;
 
 use super::session::{Flow, SocketSession};
 use super::{at_capacity, engine_error};
-use crate::app::Out;
+use crate::app::{Out, Outlet};
 use crate::net::respond::Resp;
 use crate::proto::engine;
 use crate::server::AppState;
@@ -31,8 +30,7 @@ const LAST_POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 struct PollingSession {
     session: Mutex<SocketSession>,
-    queue: tokio::sync::Mutex<mpsc::Receiver<Out>>,
-    closed: CancellationToken,
+    outlet: Arc<Outlet>,
     polling: AtomicBool,
     /// Signalled when a GET has delivered the close packet: the session may then leave the
     /// registry. Until then a closed session still answers one last GET with what it queued
@@ -82,14 +80,13 @@ pub fn handshake(state: &Arc<AppState>) -> Resp {
     if let Some(refused) = at_capacity(state) {
         return refused;
     }
-    let (socket, queue, closed, outlet) = state.realtime.open_socket();
+    let (socket, outlet) = state.realtime.open_socket();
     let sid = uuid::Uuid::new_v4().simple().to_string();
-    let session = SocketSession::new(state.clone(), socket, outlet);
+    let session = SocketSession::new(state.clone(), socket, outlet.clone());
     let open = session.open_packet(&sid, &[]);
     let polling = Arc::new(PollingSession {
         session: Mutex::new(session),
-        queue: tokio::sync::Mutex::new(queue),
-        closed: closed.clone(),
+        outlet: outlet.clone(),
         polling: AtomicBool::new(false),
         drained: Notify::new(),
     });
@@ -97,7 +94,7 @@ pub fn handshake(state: &Arc<AppState>) -> Resp {
     // When the session ends, for whatever reason, it leaves the registry and the domain.
     let state = state.clone();
     tokio::spawn(async move {
-        closed.cancelled().await;
+        outlet.closed().await;
         lock_session(&polling).finish();
         let _ = tokio::time::timeout(LAST_POLL_WAIT, polling.drained.notified()).await;
         state.polling.lock().remove(&sid);
@@ -115,38 +112,25 @@ pub async fn poll(state: &Arc<AppState>, sid: &str) -> Resp {
     };
     if polling.polling.swap(true, Ordering::SeqCst) {
         // Two concurrent GETs: the client is broken or hostile; engine.io closes the session.
-        polling.closed.cancel();
+        polling.outlet.close();
         return engine_error(3, "Bad request");
     }
-    let mut queue = polling.queue.lock().await;
-    // Queued packets go out before a close, so a kicked client still reads why.
-    let first = tokio::select! {
-        biased;
-        out = queue.recv() => out,
-        () = polling.closed.cancelled() => None,
+    // Queued packets go out before a close, so a kicked client still reads why. A close
+    // packet is not appended to them: socket.io-client hands decoded events on a tick later
+    // and would drop them if the close came in the same payload; the next GET gets it.
+    let Some(batch) = polling.outlet.next_batch(MAX_PACKETS_PER_POLL).await else {
+        polling.polling.store(false, Ordering::SeqCst);
+        polling.drained.notify_one();
+        return text(StatusCode::OK, "1");
     };
-    let mut packets: Vec<Bytes> = Vec::new();
-    match first {
-        Some(Out::Text(bytes)) => packets.push(bytes),
-        Some(Out::Pong(_)) => {}
-        None => {
-            polling.polling.store(false, Ordering::SeqCst);
-            polling.drained.notify_one();
-            return text(StatusCode::OK, "1");
-        }
-    }
-    while packets.len() < MAX_PACKETS_PER_POLL {
-        match queue.try_recv() {
-            Ok(Out::Text(bytes)) => packets.push(bytes),
-            Ok(Out::Pong(_)) => {}
-            Err(_) => break,
-        }
-    }
-    drop(queue);
-    // A close packet is not appended here even if the session is closing: socket.io-client
-    // hands decoded events on a tick later and would drop them if the close came in the same
-    // payload. The client's next GET gets the close.
     polling.polling.store(false, Ordering::SeqCst);
+    let packets: Vec<Bytes> = batch
+        .into_iter()
+        .filter_map(|out| match out {
+            Out::Text(bytes) => Some(bytes),
+            Out::Pong(_) => None,
+        })
+        .collect();
     let body: Vec<&[u8]> = packets.iter().map(|p| p.as_ref()).collect();
     text(StatusCode::OK, body.join(&b'\x1e'))
 }
@@ -158,19 +142,19 @@ pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {
     let bytes = match Limited::new(body, state.config.max_payload).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            polling.closed.cancel();
+            polling.outlet.close();
             return text(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");
         }
     };
     let Ok(payload) = std::str::from_utf8(&bytes) else {
-        polling.closed.cancel();
+        polling.outlet.close();
         return engine_error(3, "Bad request");
     };
     let mut session = lock_session(&polling);
     for packet in engine::split_payload(payload) {
         if let Flow::Close(reason) = session.on_packet(packet) {
             tracing::debug!(socket = session.socket, reason, "polling session closed");
-            polling.closed.cancel();
+            polling.outlet.close();
             break;
         }
     }

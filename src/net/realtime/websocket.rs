@@ -17,13 +17,11 @@ use hyper::upgrade::Upgraded;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::WriteHalf;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::batch_writer::BatchWriter;
 use super::session::{Flow, SocketSession};
 use super::{at_capacity, engine_error};
-use crate::app::Out;
+use crate::app::{Out, Outlet};
 use crate::net::respond::Resp;
 use crate::server::AppState;
 
@@ -57,7 +55,7 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
 }
 
 async fn run(state: Arc<AppState>, ws: WebSocket<Io>) {
-    let (socket, queue, closed, outlet) = state.realtime.open_socket();
+    let (socket, outlet) = state.realtime.open_socket();
     let (mut reader, mut writer) = ws.split(|io| {
         let (read, write) = tokio::io::split(io);
         (read, BatchWriter::new(write))
@@ -67,7 +65,7 @@ async fn run(state: Arc<AppState>, ws: WebSocket<Io>) {
     reader.set_auto_close(false);
     reader.set_auto_pong(false);
     reader.set_max_message_size(state.config.max_payload);
-    tokio::spawn(write_loop(writer, queue, closed.clone()));
+    tokio::spawn(write_loop(writer, outlet.clone()));
 
     let mut session = SocketSession::new(state.clone(), socket, outlet.clone());
     let sid = format!("{socket:x}");
@@ -80,7 +78,7 @@ async fn run(state: Arc<AppState>, ws: WebSocket<Io>) {
     let reason = loop {
         let frame = tokio::select! {
             biased;
-            () = closed.cancelled() => break "closed by server",
+            () = outlet.closed() => break "closed by server",
             frame = reader.read_frame(&mut no_obligations) => frame,
         };
         let frame = match frame {
@@ -116,36 +114,23 @@ async fn run(state: Arc<AppState>, ws: WebSocket<Io>) {
         }
     };
     tracing::debug!(socket, reason, "websocket closed");
-    closed.cancel();
+    outlet.close();
     session.finish();
 }
 
-/// Writes queued frames in batches; on close, flushes what is queued and sends a close frame.
-async fn write_loop(mut writer: Writer, mut queue: mpsc::Receiver<Out>, closed: CancellationToken) {
-    loop {
-        let first = tokio::select! {
-            biased;
-            out = queue.recv() => out,
-            () = closed.cancelled() => None,
-        };
-        let Some(first) = first else {
-            break;
-        };
-        let mut batch = vec![first];
-        while batch.len() < WRITE_BATCH {
-            match queue.try_recv() {
-                Ok(out) => batch.push(out),
-                Err(_) => break,
-            }
-        }
+/// Writes queued frames in batches; on close, writes what was queued and a close frame.
+async fn write_loop(mut writer: Writer, outlet: Arc<Outlet>) {
+    while let Some(batch) = outlet.next_batch(WRITE_BATCH).await {
         if write_all(&mut writer, batch).await.is_err() {
-            closed.cancel();
+            outlet.close();
             return;
         }
     }
-    let rest: Vec<Out> = std::iter::from_fn(|| queue.try_recv().ok()).collect();
-    let _ = write_all(&mut writer, rest).await;
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, writer.write_frame(Frame::close(1000, b""))).await;
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, async {
+        writer.write_frame(Frame::close(1000, b"")).await?;
+        writer.flush().await
+    })
+    .await;
 }
 
 /// Encodes the batch into the buffer, then writes it with one flush.

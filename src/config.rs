@@ -115,7 +115,7 @@ pub struct Config {
     pub presence_interval: Duration,
 
     /// Users whose presence change one tick announces at most (the most recent ones).
-    #[arg(long, env = "NAPALMSKY_PRESENCE_BROADCAST_MAX", default_value_t = 16)]
+    #[arg(long, env = "NAPALMSKY_PRESENCE_BROADCAST_MAX", default_value_t = 8)]
     pub presence_broadcast_max: usize,
 
     /// How long a call invite waits for an answer.

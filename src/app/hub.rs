@@ -139,13 +139,16 @@ impl Realtime {
         dropped
     }
 
-    /// Queues `frames` for every authenticated socket (presence broadcasts). The registry
+    /// Queues `frames` for every authenticated socket not in a call (presence broadcasts). The registry
     /// lock is held only to copy the recipient list, so a large broadcast never delays
     /// targeted deliveries (invites, relays) waiting for that lock.
     pub fn broadcast(&self, frames: &[Bytes]) -> Vec<SocketId> {
+        let in_calls = lock(&self.domain).sockets_in_calls();
         let recipients: Vec<(SocketId, Arc<Outlet>)> = lock(&self.sockets)
             .iter()
-            .filter(|(_, outlet)| outlet.authenticated.load(Ordering::Relaxed))
+            .filter(|(socket, outlet)| {
+                outlet.authenticated.load(Ordering::Relaxed) && !in_calls.contains(*socket)
+            })
             .map(|(socket, outlet)| (*socket, outlet.clone()))
             .collect();
         let mut dropped = Vec::new();

@@ -214,6 +214,16 @@ impl Domain {
         self.presence.get(user).is_some_and(|u| u.listed())
     }
 
+    /// Sockets of every user in a call. Presence broadcasts skip them: the room page does not
+    /// show the queue, and the client refreshes it when the call ends.
+    pub fn sockets_in_calls(&self) -> std::collections::HashSet<SocketId> {
+        self.rooms
+            .iter()
+            .flat_map(|room| [&room.caller.user, &room.callee.user])
+            .flat_map(|user| self.sockets_of(user).iter().copied())
+            .collect()
+    }
+
     /// The room the user is in.
     pub fn in_room(&self, user: &UserId) -> Option<RoomId> {
         self.presence.get(user).and_then(|u| u.room)

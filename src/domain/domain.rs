@@ -173,6 +173,11 @@ impl Domain {
         self.presence.listed_from(&[0; 16]).map(|u| &u.profile)
     }
 
+    /// How many users are listed in the queue, in O(1).
+    pub fn available_count(&self) -> usize {
+        self.presence.listed_count()
+    }
+
     /// Like [`Domain::available_users`] but starting at `start` and wrapping around, so a
     /// capped `/room/queue` does not always show the same lowest ids first.
     pub fn available_users_from<'a>(

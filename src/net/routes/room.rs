@@ -5,14 +5,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hyper::{HeaderMap, StatusCode, Uri};
+use bytes::Bytes;
 use rand_core::{OsRng, RngCore};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::accounts::id_string;
 use crate::config::Paywall;
 use crate::domain::Profile;
 use crate::net::auth::require_auth;
-use crate::net::respond::{Resp, error, error_with, ok, store_failure};
+use crate::net::respond::{Resp, error, error_with, json_bytes, ok, store_failure};
 use crate::server::AppState;
 use crate::store::AuthContext;
 use crate::store::records::PaidStatus;
@@ -57,8 +59,36 @@ fn card(profile: &Profile) -> Map<String, Value> {
     item
 }
 
+/// One `/room/queue` item, borrowed from the domain's profile and serialized directly.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct QueueItem<'a> {
+    user_id: String,
+    name: &'a str,
+    gender: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selfie_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    video_url: Option<&'a str>,
+    has_cooldown: bool,
+    cooldown_expiry: Option<i64>,
+    /// Introductions arrive with the referral capability.
+    was_introduced_to_me: bool,
+    introduced_by: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct QueueBody<'a> {
+    users: Vec<QueueItem<'a>>,
+    total_available: usize,
+}
+
 /// `GET /room/queue`: everyone online and available but the caller, capped at
 /// `--queue-max-results`; cooldowns are marked, not filtered (as the original).
+///
+/// Built under the domain lock, so it is cheap there: the total is O(1), items borrow the
+/// profiles, and the body is serialized straight to bytes (no intermediate JSON tree).
 pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
     let context = match require_access(state, headers) {
         Ok(context) => context,
@@ -67,28 +97,38 @@ pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
     let me = context.user_id;
     let now = state.clock.now_ms();
     let limit = state.config.queue_max_results;
-    let (users, total) = state.realtime.with_domain(|domain| {
-        let total = domain.available_users().filter(|p| p.user_id != me).count();
+    let body = state.realtime.with_domain(|domain| {
+        let total = domain.available_count() - usize::from(domain.is_available(&me));
         // Start the listing at the caller's own id: different callers see different slices
-        // of a large queue instead of everyone seeing the same first 200.
-        let users: Vec<Value> = domain
+        // of a large queue instead of everyone seeing the same first ones.
+        let users = domain
             .available_users_from(&me)
             .filter(|p| p.user_id != me)
             .take(limit)
             .map(|profile| {
                 let cooldown = domain.cooldown_until(&me, &profile.user_id, now);
-                let mut item = card(profile);
-                item.insert("hasCooldown".into(), json!(cooldown.is_some()));
-                item.insert("cooldownExpiry".into(), json!(cooldown));
-                // Introductions arrive with the referral capability.
-                item.insert("wasIntroducedToMe".into(), json!(false));
-                item.insert("introducedBy".into(), Value::Null);
-                Value::Object(item)
+                QueueItem {
+                    user_id: id_string(&profile.user_id),
+                    name: &profile.name,
+                    gender: &profile.gender,
+                    selfie_url: profile.selfie_url.as_deref(),
+                    video_url: profile.video_url.as_deref(),
+                    has_cooldown: cooldown.is_some(),
+                    cooldown_expiry: cooldown,
+                    was_introduced_to_me: false,
+                    introduced_by: None,
+                }
             })
             .collect();
-        (users, total)
+        serde_json::to_vec(&QueueBody {
+            users,
+            total_available: total,
+        })
     });
-    ok(&json!({ "users": users, "totalAvailable": total }))
+    match body {
+        Ok(body) => json_bytes(StatusCode::OK, Bytes::from(body)),
+        Err(_) => crate::net::respond::internal_error(),
+    }
 }
 
 fn query_params(uri: &Uri) -> HashMap<&str, &str> {

@@ -139,24 +139,29 @@ impl Realtime {
         dropped
     }
 
-    /// Queues `frames` for every authenticated socket not in a call (presence broadcasts). The registry
-    /// lock is held only to copy the recipient list, so a large broadcast never delays
-    /// targeted deliveries (invites, relays) waiting for that lock.
-    pub fn broadcast(&self, frames: &[Bytes]) -> Vec<SocketId> {
+    /// Recipients of presence broadcasts: authenticated sockets not in a call. The registry
+    /// lock is held only to copy the list, so a large broadcast never delays targeted
+    /// deliveries (invites, relays) waiting for that lock.
+    pub fn presence_recipients(&self) -> Vec<(SocketId, Arc<Outlet>)> {
         let in_calls = lock(&self.domain).sockets_in_calls();
-        let recipients: Vec<(SocketId, Arc<Outlet>)> = lock(&self.sockets)
+        lock(&self.sockets)
             .iter()
             .filter(|(socket, outlet)| {
                 outlet.authenticated.load(Ordering::Relaxed) && !in_calls.contains(*socket)
             })
             .map(|(socket, outlet)| (*socket, outlet.clone()))
-            .collect();
+            .collect()
+    }
+
+    /// Queues `frames` for each recipient; returns (and unregisters) the sockets whose queue
+    /// was full.
+    pub fn send_to(&self, recipients: &[(SocketId, Arc<Outlet>)], frames: &[Bytes]) -> Vec<SocketId> {
         let mut dropped = Vec::new();
         for (socket, outlet) in recipients {
             for frame in frames {
                 if outlet.try_send(Out::Text(frame.clone())).is_err() {
                     outlet.close();
-                    dropped.push(socket);
+                    dropped.push(*socket);
                     break;
                 }
             }

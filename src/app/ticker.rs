@@ -14,6 +14,8 @@ use crate::server::AppState;
 /// How often the domain's timers are checked. Deadlines are business rules with second-level
 /// tolerance; checking 10 times a second costs one lock and one comparison.
 const TIMER_RESOLUTION: Duration = Duration::from_millis(100);
+/// A tick's presence broadcast is sent in this many slices spread over the tick.
+const BROADCAST_SLICES: usize = 20;
 /// How often the heartbeat looks for due pings and dead peers.
 const HEARTBEAT_RESOLUTION: Duration = Duration::from_secs(1);
 
@@ -48,13 +50,27 @@ pub fn spawn_tickers(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     });
 }
 
+/// Sends this tick's presence frames, spread over the tick in `BROADCAST_SLICES` slices: one
+/// burst to every socket would queue thousands of writer tasks at once, and every invite or
+/// relay sent meanwhile would wait behind them.
 fn broadcast_presence(state: &Arc<AppState>) {
     let frames = lock_presence(&state.realtime).drain_frames(state.config.presence_broadcast_max);
     if frames.is_empty() {
         return;
     }
-    let dropped = state.realtime.broadcast(&frames);
-    if !dropped.is_empty() {
-        sockets_closed(state, dropped);
-    }
+    let recipients = state.realtime.presence_recipients();
+    let slice = recipients.len().div_ceil(BROADCAST_SLICES).max(1);
+    let pause = state.config.presence_interval / (BROADCAST_SLICES as u32 + 1);
+    let state = state.clone();
+    tokio::spawn(async move {
+        for (i, chunk) in recipients.chunks(slice).enumerate() {
+            if i > 0 {
+                tokio::time::sleep(pause).await;
+            }
+            let dropped = state.realtime.send_to(chunk, &frames);
+            if !dropped.is_empty() {
+                sockets_closed(&state, dropped);
+            }
+        }
+    });
 }

@@ -49,11 +49,18 @@ impl WireError {
     }
 }
 
+/// Requests in flight per process, at most. Without a bound, a burst of polls opens a
+/// connection per request and the server (holding ~19,000 WebSockets under a 20,000 file
+/// descriptor limit) runs out of descriptors; a browser also keeps only a few connections
+/// per origin.
+const MAX_IN_FLIGHT: usize = 64;
+
 /// JSON over HTTP to the target; one pooled client per process.
 #[derive(Debug, Clone)]
 pub struct Http {
     client: reqwest::Client,
     base: String,
+    in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Http {
@@ -62,12 +69,13 @@ impl Http {
             .no_proxy()
             .timeout(timeout)
             .tcp_nodelay(true)
-            .pool_max_idle_per_host(256)
+            .pool_max_idle_per_host(MAX_IN_FLIGHT)
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Self {
             client,
             base: base.to_owned(),
+            in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
@@ -103,6 +111,11 @@ impl Http {
         route: &'static str,
         timeout_what: &'static str,
     ) -> Result<Value, WireError> {
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| WireError::Transport { route, what: "closed" })?;
         let transport = |e: reqwest::Error, what| {
             if e.is_timeout() {
                 WireError::Timeout { what: timeout_what }

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Reproduces bench/RESULTS.md on this machine: builds release, then runs every benchmark
+# against a napalmsky started on a fresh temporary data directory, and writes the JSON, SVG
+# and logs of each run to bench/results/<timestamp>/ (a summary.md there collects them).
+#
+#   bench/run.sh [all|evening|idle|http|store|sync]    (default: all)
+#
+# Needs: a Rust toolchain; wrk (installed with apt-get if missing); PostgreSQL on
+# 127.0.0.1:5432 for the sync part (skipped otherwise). Everything targets 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+out=bench/results/$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+cargo build --release -p napalmsky -p napalmsky-bench
+bin=./target/release
+
+# Limits a load test needs lifted; every other flag keeps its default.
+server_flags=(--paywall off --max-connections 20000 --connections-warning 19500
+  --api-rate-limit 100000000 --auth-rate-limit 100000000)
+
+start_server() { # port, extra flags...
+  local port=$1; shift
+  local dir; dir=$(mktemp -d)
+  "$bin/napalmsky" serve --data-dir "$dir" --listen "127.0.0.1:$port" "${server_flags[@]}" "$@" \
+    > "$out/server-$port.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && return; sleep 0.1; done
+  echo "server on $port did not start" >&2; exit 1
+}
+stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || true; }
+
+summary() { echo "$*" >> "$out/summary.md"; }
+summary "# bench/run.sh $what, $(date -u +%FT%TZ), $(nproc) cores, $(uname -r)"
+
+evening() { # users, processes, ramp, extra server flags...
+  local users=$1 processes=$2 ramp=$3; shift 3
+  start_server 3501 "$@"
+  "$bin/loadgen" --target http://127.0.0.1:3501 --users "$users" --ramp-rate "$ramp" \
+    --duration 45 --call-length 20 --processes "$processes" --server-pid "$server_pid" \
+    --out "$out/evening-$users.json" --plot "$out/evening-$users.svg" 2>&1 | tail -16 \
+    | tee "$out/evening-$users.txt"
+  stop_server
+  summary "## evening $users users (server flags: $*)"; summary '```'; cat "$out/evening-$users.txt" >> "$out/summary.md"; summary '```'
+}
+
+if [[ $what == all || $what == evening ]]; then
+  evening 1000 1 250
+  evening 5000 1 250
+  evening 10000 2 250
+  # 19,000 sockets need three generator processes (20,000 descriptors each). The queue is
+  # capped at 50 here: 3,800 polls/s of 200 users each saturate this 2-core machine
+  # (server and generator together); see RESULTS.md.
+  evening 19000 3 150 --queue-max-results 50
+fi
+
+if [[ $what == all || $what == idle ]]; then
+  start_server 3502
+  "$bin/idle_sockets" http://127.0.0.1:3502 "$server_pid" 10000 | tee "$out/idle.json"
+  stop_server
+  summary "## idle sockets"; summary "$(cat "$out/idle.json")"
+fi
+
+if [[ $what == all || $what == http ]]; then
+  command -v wrk > /dev/null || apt-get install -y wrk
+  "$bin/hello" 127.0.0.1:3503 & hello_pid=$!
+  start_server 3504
+  token=$(curl -s -XPOST http://127.0.0.1:3504/auth/guest -d '{"name":"bench","gender":"male"}' \
+    | sed -E 's/.*"sessionToken":"([^"]+)".*/\1/')
+  for round in 1 2 3; do
+    wrk -t2 -c64 -d10s http://127.0.0.1:3503/ | tee "$out/http-hello-$round.txt"
+    wrk -t2 -c64 -d10s -H "Authorization: Bearer $token" http://127.0.0.1:3504/user/me \
+      | tee "$out/http-user-me-$round.txt"
+  done
+  kill "$hello_pid"; stop_server
+  summary "## http (requests/s: hello, then /user/me, per round)"
+  summary "$(grep -h Requests/sec "$out"/http-*.txt | paste - - - - - -)"
+fi
+
+if [[ $what == all || $what == store ]]; then
+  "$bin/store_reads" 100000 1000000 1000 | tee "$out/store.txt"
+  summary "## store reads"; summary '```'; cat "$out/store.txt" >> "$out/summary.md"; summary '```'
+fi
+
+if [[ $what == all || $what == sync ]]; then
+  if pg_isready -h 127.0.0.1 -p 5432 > /dev/null 2>&1; then
+    "$bin/sync_throughput" postgres://postgres@127.0.0.1:5432/postgres 50000 2000 | tee "$out/sync.txt"
+    summary "## sync"; summary '```'; cat "$out/sync.txt" >> "$out/summary.md"; summary '```'
+  else
+    summary "## sync: skipped (no PostgreSQL on 127.0.0.1:5432)"
+  fi
+fi
+echo "results in $out"

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, assert_error, keys};
+use common::{TestServer, assert_error, edit_user, keys};
 use napalmsky::accounts::parse_id;
 use napalmsky::store::records::BanStatus;
 use serde_json::json;
@@ -329,26 +329,6 @@ async fn login_errors() {
             message,
         );
     }
-}
-
-/// Sets fields of a stored user directly, as a later capability (bans, import) would.
-async fn edit_user(
-    server: &TestServer,
-    user_id: &str,
-    edit: impl FnOnce(&mut napalmsky::store::records::User) + Send + 'static,
-) {
-    let id = parse_id(user_id).unwrap();
-    server
-        .running()
-        .state()
-        .store
-        .write(move |tx| {
-            let mut user = tx.user(&id)?.unwrap();
-            edit(&mut user);
-            tx.put_user(&mut user)
-        })
-        .await
-        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

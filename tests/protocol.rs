@@ -259,18 +259,10 @@ async fn a_client_that_never_pongs_is_closed() {
 async fn banned_and_invalidated_tokens_are_refused_at_connect() {
     let server = TestServer::start().await;
     let (user_id, token) = server.guest("Banned").await;
-    let id = napalmsky::accounts::parse_id(&user_id).unwrap();
-    server
-        .running()
-        .state()
-        .store
-        .write(move |tx| {
-            let mut user = tx.user(&id)?.unwrap();
-            user.ban_status = napalmsky::store::records::BanStatus::Permanent;
-            tx.put_user(&mut user)
-        })
-        .await
-        .unwrap();
+    common::edit_user(&server, &user_id, |u| {
+        u.ban_status = napalmsky::store::records::BanStatus::Permanent;
+    })
+    .await;
     let mut ws = connect(&server).await;
     expect(&mut ws, "0{").await;
     send(&mut ws, &format!("40{}", json!({ "token": token }))).await;

@@ -155,7 +155,11 @@ impl Realtime {
 
     /// Queues `frames` for each recipient; returns (and unregisters) the sockets whose queue
     /// was full.
-    pub fn send_to(&self, recipients: &[(SocketId, Arc<Outlet>)], frames: &[Bytes]) -> Vec<SocketId> {
+    pub fn send_to(
+        &self,
+        recipients: &[(SocketId, Arc<Outlet>)],
+        frames: &[Bytes],
+    ) -> Vec<SocketId> {
         let mut dropped = Vec::new();
         for (socket, outlet) in recipients {
             for frame in frames {

@@ -5,6 +5,7 @@ mod connect;
 mod drain;
 pub mod import;
 mod mirror;
+mod offline;
 pub mod replay;
 mod schema;
 mod status;

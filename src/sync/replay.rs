@@ -3,8 +3,6 @@
 //! `--verify` compares both sides; `--dry-run` only reports.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -12,10 +10,10 @@ use tokio_postgres::Client;
 use uuid::Uuid;
 
 use super::mirror::Rows;
+use super::offline::open_offline;
 use super::{TableComparison, compare, connect, drain_once, migrate};
 use crate::cli::ReplayArgs;
-use crate::clock::SystemClock;
-use crate::store::{Current, Store, StoreError};
+use crate::store::{Current, Store};
 
 /// What a replay did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -80,24 +78,11 @@ pub fn run_blocking(args: ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_store(args: &ReplayArgs) -> anyhow::Result<Store> {
-    match Store::open(
-        &args.data_dir,
-        1,
-        1,
-        Duration::from_secs(1),
-        Arc::new(SystemClock),
-    ) {
-        Ok(store) => Ok(store),
-        Err(StoreError::Locked(dir)) => bail!(
-            "{dir} is in use by a running napalmsky; replay works offline: stop the server first"
-        ),
-        Err(e) => Err(e).with_context(|| format!("opening {}", args.data_dir.display())),
-    }
-}
-
 pub async fn replay(args: &ReplayArgs) -> anyhow::Result<ReplayReport> {
-    let store = open_store(args)?;
+    let store = open_offline(
+        &args.data_dir,
+        "replay works offline: stop the server first",
+    )?;
     let result = run(&store, args).await;
     store.close().await;
     result

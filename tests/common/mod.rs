@@ -221,3 +221,23 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Sets fields of a stored user directly, as a later capability (bans, import) would.
+pub async fn edit_user(
+    server: &TestServer,
+    user_id: &str,
+    edit: impl FnOnce(&mut napalmsky::store::records::User) + Send + 'static,
+) {
+    let id = napalmsky::accounts::parse_id(user_id).unwrap();
+    server
+        .running()
+        .state()
+        .store
+        .write(move |tx| {
+            let mut user = tx.user(&id)?.unwrap();
+            edit(&mut user);
+            tx.put_user(&mut user)
+        })
+        .await
+        .unwrap();
+}

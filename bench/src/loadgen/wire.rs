@@ -115,7 +115,10 @@ impl Http {
             .in_flight
             .acquire()
             .await
-            .map_err(|_| WireError::Transport { route, what: "closed" })?;
+            .map_err(|_| WireError::Transport {
+                route,
+                what: "closed",
+            })?;
         let transport = |e: reqwest::Error, what| {
             if e.is_timeout() {
                 WireError::Timeout { what: timeout_what }

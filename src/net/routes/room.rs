@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use hyper::{HeaderMap, StatusCode, Uri};
 use bytes::Bytes;
+use hyper::{HeaderMap, StatusCode, Uri};
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use serde_json::{Map, Value, json};

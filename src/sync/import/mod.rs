@@ -20,18 +20,16 @@ mod report;
 mod source;
 mod tables;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use anyhow::{Context, bail};
 use tokio_postgres::IsolationLevel;
 
 pub use report::{ImportReport, Problem, TableReport};
 
 use super::connect;
+use super::offline::open_offline;
 use crate::cli::ImportArgs;
 use crate::clock::{Clock, SystemClock};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 /// No single page or count should take this long, but a big, busy source may be slow.
 const SOURCE_STATEMENT_TIMEOUT: &str = "15min";
@@ -61,27 +59,13 @@ pub fn run_blocking(args: ImportArgs) -> anyhow::Result<()> {
 
 /// Imports the source database into `args.data_dir` and reports what happened to each table.
 pub async fn import(args: &ImportArgs) -> anyhow::Result<ImportReport> {
-    let store = open_store(args)?;
+    let store = open_offline(
+        &args.data_dir,
+        "import fills a new data directory that no server holds",
+    )?;
     let result = run(&store, args).await;
     store.close().await;
     result
-}
-
-fn open_store(args: &ImportArgs) -> anyhow::Result<Store> {
-    match Store::open(
-        &args.data_dir,
-        1,
-        1,
-        Duration::from_secs(1),
-        Arc::new(SystemClock),
-    ) {
-        Ok(store) => Ok(store),
-        Err(StoreError::Locked(dir)) => bail!(
-            "{dir} is in use by a running napalmsky; import fills a new data directory that no \
-             server holds"
-        ),
-        Err(e) => Err(e).with_context(|| format!("opening {}", args.data_dir.display())),
-    }
 }
 
 async fn run(store: &Store, args: &ImportArgs) -> anyhow::Result<ImportReport> {

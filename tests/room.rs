@@ -69,6 +69,12 @@ async fn queue_lists_available_users_capped_and_without_the_caller() {
     assert_eq!(queue.status, 200);
     assert_eq!(queue.body["totalAvailable"], 5);
     assert_eq!(queue.body["users"].as_array().unwrap().len(), 3, "capped");
+    assert!(
+        ids(&queue.body["users"])
+            .iter()
+            .all(|id| users.contains(id)),
+        "only available users are listed"
+    );
     let item = &queue.body["users"][0];
     assert_eq!(
         common::keys(item),

@@ -178,6 +178,10 @@ pub struct Config {
     #[arg(long, env = "NAPALMSKY_AUTH_RATE_WINDOW", default_value = "10m", value_parser = duration)]
     pub auth_rate_window: Duration,
 
+    /// Guest signups per IP per auth window (the original limited only failed ones, §7.32).
+    #[arg(long, env = "NAPALMSKY_SIGNUP_RATE_LIMIT", default_value_t = 30)]
+    pub signup_rate_limit: u32,
+
     /// Requests per IP per API window on `/user`, `/room`, `/media`, `/referral`.
     #[arg(long, env = "NAPALMSKY_API_RATE_LIMIT", default_value_t = 500)]
     pub api_rate_limit: u32,
@@ -313,6 +317,7 @@ impl Config {
             ("presence-broadcast-max", self.presence_broadcast_max as u64),
             ("auth-rate-limit", u64::from(self.auth_rate_limit)),
             ("api-rate-limit", u64::from(self.api_rate_limit)),
+            ("signup-rate-limit", u64::from(self.signup_rate_limit)),
             ("turn-rate-limit", u64::from(self.turn_rate_limit)),
             ("report-rate-limit", u64::from(self.report_rate_limit)),
             (

@@ -385,3 +385,25 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_signups_are_limited_per_ip_even_when_they_succeed() {
+    let server = TestServer::start_with(|c| c.signup_rate_limit = 3).await;
+    for _ in 0..3 {
+        server.guest("Ann").await;
+    }
+    let limited = server
+        .post(
+            "/auth/guest",
+            json!({"name": "Ann", "gender": "male"}),
+            None,
+        )
+        .await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(
+        limited.body,
+        json!({"error": "Too many signups", "message": "Please try again in 10 minutes", "retryAfter": 600})
+    );
+    server.clock.advance(Duration::from_secs(600));
+    server.guest("Ann").await;
+}

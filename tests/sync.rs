@@ -266,6 +266,8 @@ async fn sigkill_while_syncing_loses_nothing_and_converges() {
         "20",
         "--auth-rate-limit",
         "100000",
+        "--signup-rate-limit",
+        "100000",
     ];
     let http = reqwest::Client::new();
     let mut acknowledged: Vec<String> = Vec::new();

@@ -23,6 +23,7 @@ async fn a_small_evening_completes_without_errors() {
     config.paywall = Paywall::Off;
     config.api_rate_limit = 1_000_000;
     config.auth_rate_limit = 1_000_000;
+    config.signup_rate_limit = 1_000_000;
     config.argon2_memory_kib = 64;
     config.argon2_iterations = 1;
     let server = napalmsky::server::start(config, Arc::new(SystemClock))

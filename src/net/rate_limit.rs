@@ -171,6 +171,8 @@ impl RateLimiter {
 pub struct RateLimits {
     pub auth: RateLimiter,
     pub api: RateLimiter,
+    /// Every `POST /auth/guest`, successful or not: account creation is the costly abuse.
+    pub signup: RateLimiter,
 }
 
 impl RateLimits {
@@ -185,6 +187,17 @@ impl RateLimits {
                 true,
                 serde_json::json!({
                     "error": "Too many login attempts",
+                    "message": format!("Please try again in {} minutes", minutes(auth_window)),
+                    "retryAfter": auth_window.as_secs(),
+                }),
+                clock.clone(),
+            ),
+            signup: RateLimiter::new(
+                config.signup_rate_limit,
+                auth_window,
+                false,
+                serde_json::json!({
+                    "error": "Too many signups",
                     "message": format!("Please try again in {} minutes", minutes(auth_window)),
                     "retryAfter": auth_window.as_secs(),
                 }),
@@ -206,7 +219,7 @@ impl RateLimits {
     }
 
     pub fn purge_expired(&self) -> usize {
-        self.auth.purge_expired() + self.api.purge_expired()
+        self.auth.purge_expired() + self.api.purge_expired() + self.signup.purge_expired()
     }
 }
 

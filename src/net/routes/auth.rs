@@ -53,6 +53,10 @@ fn new_session(
 
 /// `POST /auth/guest {name, gender, inviteCode?, referralCode?}`.
 pub async fn guest(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+    let signups = state.limits.signup.hit(ip);
+    if signups.limited {
+        return state.limits.signup.limited_response(&signups);
+    }
     let (parts, body) = request.into_parts();
     let body = match json_object(body, state.config.json_body_limit).await {
         Ok(body) => body,

@@ -28,10 +28,12 @@ fn id(bytes: &[u8]) -> Option<Id> {
     bytes.try_into().ok()
 }
 
+/// A 32-byte key of two ids (cooldown pairs, completions).
 fn split_pair(key: &[u8]) -> Option<(Id, Id)> {
-    (key.len() == 32)
-        .then(|| (id(&key[..16]), id(&key[16..])))
-        .and_then(|(a, b)| Some((a?, b?)))
+    if key.len() != 32 {
+        return None;
+    }
+    Some((id(&key[..16])?, id(&key[16..])?))
 }
 
 impl Reader {

@@ -407,3 +407,31 @@ async fn guest_signups_are_limited_per_ip_even_when_they_succeed() {
     server.clock.advance(Duration::from_secs(600));
     server.guest("Ann").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_speak_prometheus_text() {
+    let server = TestServer::start().await;
+    server.guest("Ann").await;
+    let response = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = response.text().await.unwrap();
+    assert!(text.contains("\nnapalmsky_store_users 1\n"), "{text}");
+    assert!(text.contains("\nnapalmsky_outbox_depth 2\n"), "{text}");
+    assert!(
+        text.contains("# TYPE napalmsky_sync_rows_total counter"),
+        "{text}"
+    );
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (name, value) = line.split_once(' ').unwrap();
+        assert!(name.starts_with("napalmsky_"), "{line}");
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
+}

@@ -77,6 +77,7 @@ async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) ->
     match (request.method().clone(), path.as_str()) {
         (Method::GET, "/") => routes::root::index(state),
         (Method::GET, "/health") => routes::health::health(state),
+        (Method::GET, "/metrics") => routes::metrics::metrics(state),
         (Method::GET, "/stats/live") => routes::root::stats_live(state),
         (Method::POST, "/auth/guest") => routes::auth::guest(state, ip, request).await,
         (Method::POST, "/auth/link") => routes::auth::link(state, request).await,

@@ -1,0 +1,137 @@
+//! `GET /metrics`: the `/health` numbers in the Prometheus text format (version 0.0.4).
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+
+use crate::memory::MemoryReading;
+use crate::net::respond::{Resp, store_failure};
+use crate::server::AppState;
+
+/// Appends one sample with its HELP and TYPE lines.
+fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "# HELP napalmsky_{name} {help}");
+    let _ = writeln!(out, "# TYPE napalmsky_{name} {kind}");
+    let _ = writeln!(out, "napalmsky_{name} {value}");
+}
+
+pub fn metrics(state: &Arc<AppState>) -> Resp {
+    let store = match state.store.health() {
+        Ok(store) => store,
+        Err(e) => return store_failure(&e),
+    };
+    let now = state.clock.now_ms();
+    let counts = state.realtime.counts();
+    let memory = MemoryReading::now();
+    let caches = state.store.caches();
+    let (sessions, users) = (caches.sessions.stats(), caches.users.stats());
+    let mut out = String::with_capacity(4096);
+    let gauges: [(&str, &str, u64); 11] = [
+        (
+            "sockets",
+            "Realtime connections",
+            state.realtime.socket_count() as u64,
+        ),
+        (
+            "users_connected",
+            "Users with at least one socket",
+            counts.users_connected as u64,
+        ),
+        (
+            "users_online",
+            "Users whose presence is online",
+            counts.online_users as u64,
+        ),
+        (
+            "users_available",
+            "Users listed in the queue",
+            counts.available_users as u64,
+        ),
+        ("rooms", "Calls in progress", counts.rooms as u64),
+        (
+            "invites_pending",
+            "Invites waiting for an answer",
+            counts.pending_invites as u64,
+        ),
+        ("store_users", "Users in the store", store.users),
+        ("store_sessions", "Sessions in the store", store.sessions),
+        (
+            "outbox_depth",
+            "Changes waiting for the Postgres sync",
+            store.outbox_depth,
+        ),
+        ("resident_memory_bytes", "Resident set size", memory.rss),
+        (
+            "heap_allocated_bytes",
+            "Bytes allocated (jemalloc)",
+            memory.heap_used,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        sample(&mut out, name, "gauge", help, value);
+    }
+    let age = store.outbox_oldest_at.map_or(0, |at| (now - at).max(0));
+    sample(
+        &mut out,
+        "outbox_oldest_age_ms",
+        "gauge",
+        "Age of the oldest unsynced change",
+        age,
+    );
+    sample(
+        &mut out,
+        "sync_connected",
+        "gauge",
+        "1 while the sync is connected",
+        u8::from(state.sync.connected()),
+    );
+    let counters: [(&str, &str, u64); 8] = [
+        (
+            "sync_rows_total",
+            "Rows written to Postgres",
+            state.sync.rows_synced(),
+        ),
+        (
+            "sync_batches_total",
+            "Batches committed to Postgres",
+            state.sync.batches(),
+        ),
+        ("store_commits_total", "Store commits", store.writer.commits),
+        (
+            "store_writes_total",
+            "Writes committed in those commits",
+            store.writer.writes,
+        ),
+        (
+            "cache_sessions_hits_total",
+            "Verified-session cache hits",
+            sessions.hits,
+        ),
+        (
+            "cache_sessions_misses_total",
+            "Verified-session cache misses",
+            sessions.misses,
+        ),
+        ("cache_users_hits_total", "Profile cache hits", users.hits),
+        (
+            "cache_users_misses_total",
+            "Profile cache misses",
+            users.misses,
+        ),
+    ];
+    for (name, help, value) in counters {
+        sample(&mut out, name, "counter", help, value);
+    }
+    let mut response = Response::new(Full::new(Bytes::from(out)));
+    *response.status_mut() = StatusCode::OK;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}

@@ -6,7 +6,7 @@
 //! every recipient; queues are bounded and a full queue disconnects that client.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -24,6 +24,7 @@ pub struct Realtime {
     sockets: Mutex<HashMap<SocketId, Arc<Outlet>>>,
     presence: Mutex<PresenceBuffer>,
     next_socket: AtomicU64,
+    online_users: AtomicUsize,
     started: Instant,
     queue_capacity: usize,
     /// `--connections-warning`: logged once each time the count climbs to it.
@@ -45,6 +46,7 @@ impl Realtime {
             sockets: Mutex::new(HashMap::new()),
             presence: Mutex::new(PresenceBuffer::default()),
             next_socket: AtomicU64::new(1),
+            online_users: AtomicUsize::new(0),
             started: Instant::now(),
             queue_capacity,
             warn_at,
@@ -111,8 +113,21 @@ impl Realtime {
         write(&mut lock(&self.domain))
     }
 
+    /// Live counts: O(users) under the domain lock, for operators (`/health`, `/metrics`).
     pub fn counts(&self) -> Counts {
         lock(&self.domain).counts()
+    }
+
+    /// Online users as of the last presence tick: `/stats/live` is public (the landing page
+    /// polls it), so it must not cost an O(users) scan per request.
+    pub fn online_users(&self) -> usize {
+        self.online_users.load(Ordering::Relaxed)
+    }
+
+    /// Refreshes `online_users` (once per presence tick).
+    pub fn refresh_online_users(&self) {
+        let online = lock(&self.domain).counts().online_users;
+        self.online_users.store(online, Ordering::Relaxed);
     }
 
     pub fn user_of(&self, socket: SocketId) -> Option<UserId> {

@@ -32,7 +32,12 @@ pub fn spawn_tickers(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         let ping_timeout = duration_ms(state.config.ping_timeout);
         loop {
             tokio::select! {
-                _ = presence.tick() => broadcast_presence(&state),
+                _ = presence.tick() => {
+                    // Counted before the broadcast goes out, so a client that reacts to an
+                    // update with `/stats/live` sees the same state.
+                    state.realtime.refresh_online_users();
+                    broadcast_presence(&state);
+                }
                 _ = timers.tick() => {
                     let effects = state.realtime.tick(state.clock.now_ms());
                     apply(&state, effects);

@@ -34,7 +34,7 @@ pub fn index(state: &Arc<AppState>) -> Resp {
 
 pub fn stats_live(state: &Arc<AppState>) -> Resp {
     ok(&json!({
-        "onlineUsers": state.realtime.counts().online_users,
+        "onlineUsers": state.realtime.online_users(),
         "timestamp": state.clock.now_ms(),
     }))
 }

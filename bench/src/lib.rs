@@ -4,4 +4,5 @@
 //! validation, percentiles, the report and plot, the loopback rule) are unit tested, and so
 //! that `tests/scenario.rs` can drive it against a server started in the same process.
 
+pub mod fill;
 pub mod loadgen;

@@ -9,43 +9,15 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use napalmsky::accounts::{self, NewSession};
 use napalmsky::clock::{SharedClock, SystemClock};
 use napalmsky::store::Store;
-use napalmsky::store::records::{Gender, User};
 
 async fn fill(dir: &std::path::Path, users: usize) -> Result<(), Box<dyn std::error::Error>> {
     let clock: SharedClock = Arc::new(SystemClock);
     let store = Arc::new(Store::open(dir, 10, 10, Duration::from_secs(60), clock)?);
     let have = store.health()?.users as usize;
     let started = Instant::now();
-    for chunk in (have / 1000)..users.div_ceil(1000) {
-        let mut writes = Vec::new();
-        for i in chunk * 1000..((chunk + 1) * 1000).min(users) {
-            let user = User::new_guest(
-                accounts::new_user_id(),
-                format!("user {i}"),
-                Gender::Male,
-                0,
-            );
-            let session = NewSession {
-                token: accounts::new_token(),
-                ip_address: "127.0.0.1".into(),
-                device_info: "startup bench".into(),
-                now: 0,
-                ttl_ms: i64::MAX / 2,
-            };
-            let store = store.clone();
-            writes.push(tokio::spawn(async move {
-                store
-                    .write(move |tx| accounts::create_guest(tx, user, session))
-                    .await
-            }));
-        }
-        for write in writes {
-            write.await??;
-        }
-    }
+    napalmsky_bench::fill::fill(&store, have, users, 0).await?;
     eprintln!(
         "store holds {} users (filled in {:.1?})",
         store.health()?.users,

@@ -11,9 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use napalmsky::accounts::{self, NewSession};
 use napalmsky::clock::{SharedClock, SystemClock};
-use napalmsky::store::records::{Gender, User};
 use napalmsky::store::{Id, Store};
 
 fn arg(n: usize, default: usize) -> usize {
@@ -54,35 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?);
 
     let started = Instant::now();
-    let mut tokens: Vec<(Id, Id)> = Vec::with_capacity(users);
-    for chunk in 0..users.div_ceil(1000) {
-        let mut writes = Vec::new();
-        for i in chunk * 1000..((chunk + 1) * 1000).min(users) {
-            let user = User::new_guest(
-                accounts::new_user_id(),
-                format!("user {i}"),
-                Gender::Female,
-                0,
-            );
-            let session = NewSession {
-                token: accounts::new_token(),
-                ip_address: "127.0.0.1".into(),
-                device_info: "bench".into(),
-                now: 0,
-                ttl_ms: i64::MAX / 2,
-            };
-            tokens.push((user.id, session.token));
-            let store = store.clone();
-            writes.push(tokio::spawn(async move {
-                store
-                    .write(move |tx| accounts::create_guest(tx, user, session))
-                    .await
-            }));
-        }
-        for write in writes {
-            write.await??;
-        }
-    }
+    let tokens: Vec<(Id, Id)> = napalmsky_bench::fill::fill(&store, 0, users, 0).await?;
     println!(
         "filled {users} users+sessions in {:.2?} (group commit)",
         started.elapsed()

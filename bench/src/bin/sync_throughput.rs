@@ -9,52 +9,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use napalmsky::accounts::{self, NewSession};
 use napalmsky::clock::{SharedClock, SystemClock};
 use napalmsky::store::Store;
-use napalmsky::store::records::{Gender, User};
 use napalmsky::sync::{connect, drain_once, migrate};
+use napalmsky_bench::fill::{fill, signup};
 use tokio_postgres::NoTls;
 
 fn arg(n: usize) -> Option<String> {
     std::env::args().nth(n)
-}
-
-async fn signup(store: &Store, i: usize, now: i64) -> Result<(), napalmsky::store::StoreError> {
-    let user = User::new_guest(
-        accounts::new_user_id(),
-        format!("bench {i}"),
-        Gender::Male,
-        now,
-    );
-    let session = NewSession {
-        token: accounts::new_token(),
-        ip_address: "127.0.0.1".into(),
-        device_info: "bench".into(),
-        now,
-        ttl_ms: 7 * 86_400_000,
-    };
-    store
-        .write(move |tx| accounts::create_guest(tx, user, session))
-        .await
-}
-
-async fn preload(
-    store: &Arc<Store>,
-    users: usize,
-    now: i64,
-) -> Result<(), Box<dyn std::error::Error>> {
-    for chunk in 0..users.div_ceil(1000) {
-        let mut writes = Vec::new();
-        for i in chunk * 1000..((chunk + 1) * 1000).min(users) {
-            let store = store.clone();
-            writes.push(tokio::spawn(async move { signup(&store, i, now).await }));
-        }
-        for write in writes {
-            write.await??;
-        }
-    }
-    Ok(())
 }
 
 fn percentile(sorted: &[i64], p: f64) -> i64 {
@@ -92,11 +54,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     migrate(&mut client).await?;
 
     // Phase 1: drain a preloaded outbox.
-    preload(&store, users, clock.now_ms()).await?;
+    fill(&store, 0, users, clock.now_ms()).await?;
     for batch in [1_000usize, 5_000] {
         if batch == 5_000 {
             // A second preload of as many new users, drained with bigger batches.
-            preload(&store, users, clock.now_ms()).await?;
+            fill(&store, 0, users, clock.now_ms()).await?;
         }
         let depth = store.health()?.outbox_depth;
         let started = Instant::now();
@@ -130,7 +92,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let store = store.clone();
                     let now = clock.now_ms();
                     i += 1;
-                    writes.push(tokio::spawn(async move { signup(&store, i, now).await }));
+                    writes.push(tokio::spawn(async move {
+                        signup(&store, format!("lag {i}"), now).await
+                    }));
                 }
                 for write in writes {
                     let _ = write.await;

@@ -94,11 +94,11 @@ pub struct Config {
     #[arg(long, env = "NAPALMSKY_CACHE_TTL", default_value = "60s", value_parser = duration)]
     pub cache_ttl: Duration,
 
-    /// Resident memory (MiB) above which caches are trimmed.
+    /// Resident memory (MiB) above which caches are dropped and a warning logged.
     #[arg(long, env = "NAPALMSKY_MEMORY_WARNING_MB", default_value_t = 1200)]
     pub memory_warning_mb: u64,
 
-    /// Resident memory (MiB) above which new load is shed.
+    /// Resident memory (MiB) above which caches are dropped and an error logged.
     #[arg(long, env = "NAPALMSKY_MEMORY_CRITICAL_MB", default_value_t = 1400)]
     pub memory_critical_mb: u64,
 

@@ -205,6 +205,27 @@ impl Domain {
         self.add_cooldown(invite.from, invite.to, now, cooldown, out);
     }
 
+    /// The pending invite the sender of `socket` made to `to`, as (inviter, invitee, invite):
+    /// the shared check of `call:extend-wait` and `call:rescind`, which only the inviter may
+    /// send. Anything else is answered with an `error` and gives `None`.
+    fn own_pending_invite(
+        &self,
+        socket: SocketId,
+        to: Option<UserId>,
+        out: &mut Vec<Effect>,
+    ) -> Option<(UserId, UserId, InviteId)> {
+        let me = self.authed(socket, message::NOT_AUTHENTICATED, out)?;
+        let Some(to) = to else {
+            out.error(socket, message::INVALID_TARGET);
+            return None;
+        };
+        let Some(id) = self.invites.pending_between(me, to).map(|i| i.id) else {
+            out.error(socket, message::NO_PENDING_INVITE);
+            return None;
+        };
+        Some((me, to, id))
+    }
+
     /// `call:extend-wait`: only the inviter of a pending invite to `to`; pushes the expiry
     /// back, at most `invite_max_extensions` times, and tells the callee.
     pub(crate) fn extend_wait(
@@ -213,15 +234,7 @@ impl Domain {
         to: Option<UserId>,
         out: &mut Vec<Effect>,
     ) {
-        let Some(me) = self.authed(socket, message::NOT_AUTHENTICATED, out) else {
-            return;
-        };
-        let Some(to) = to else {
-            out.error(socket, message::INVALID_TARGET);
-            return;
-        };
-        let Some(id) = self.invites.pending_between(me, to).map(|i| i.id) else {
-            out.error(socket, message::NO_PENDING_INVITE);
+        let Some((_, to, id)) = self.own_pending_invite(socket, to, out) else {
             return;
         };
         let extension = self.config.invite_extension_ms;
@@ -256,15 +269,7 @@ impl Domain {
         to: Option<UserId>,
         out: &mut Vec<Effect>,
     ) {
-        let Some(me) = self.authed(socket, message::NOT_AUTHENTICATED, out) else {
-            return;
-        };
-        let Some(to) = to else {
-            out.error(socket, message::INVALID_TARGET);
-            return;
-        };
-        let Some(id) = self.invites.pending_between(me, to).map(|i| i.id) else {
-            out.error(socket, message::NO_PENDING_INVITE);
+        let Some((me, to, id)) = self.own_pending_invite(socket, to, out) else {
             return;
         };
         self.take_invite(&id);

@@ -251,22 +251,24 @@ async fn delete_missing(client: &mut Client, keys: &Keys) -> anyhow::Result<u64>
             &[&keys.history.0, &keys.history.1],
         )
         .await?;
-    deleted += txn
-        .execute(
-            "DELETE FROM session_completions c WHERE NOT EXISTS (
-                SELECT 1 FROM UNNEST($1::uuid[], $2::uuid[]) AS k(u, r)
-                WHERE k.u = c.user_id AND k.r = c.room_id)",
-            &[&keys.completions.0, &keys.completions.1],
-        )
-        .await?;
-    deleted += txn
-        .execute(
-            "DELETE FROM cooldowns c WHERE NOT EXISTS (
+    // Tables keyed by a pair of ids: (table, first key column, second key column, keys).
+    let pair_tables = [
+        (
+            "session_completions",
+            "user_id",
+            "room_id",
+            &keys.completions,
+        ),
+        ("cooldowns", "user_id_1", "user_id_2", &keys.cooldowns),
+    ];
+    for (table, first, second, (a, b)) in pair_tables {
+        let sql = format!(
+            "DELETE FROM {table} t WHERE NOT EXISTS (
                 SELECT 1 FROM UNNEST($1::uuid[], $2::uuid[]) AS k(a, b)
-                WHERE k.a = c.user_id_1 AND k.b = c.user_id_2)",
-            &[&keys.cooldowns.0, &keys.cooldowns.1],
-        )
-        .await?;
+                WHERE k.a = t.{first} AND k.b = t.{second})"
+        );
+        deleted += txn.execute(&sql, &[a, b]).await?;
+    }
     deleted += txn
         .execute(
             "DELETE FROM users WHERE NOT (user_id = ANY($1))",

@@ -4,7 +4,10 @@
 //! 2. Reads the server's RSS once it settles: the baseline.
 //! 3. Opens N WebSockets, authenticates each (CONNECT with `auth.token`), joins presence, and
 //!    then keeps them idle (answering Engine.IO pings).
-//! 4. Reads the RSS again: (after - baseline) / N is the cost of one idle socket.
+//! 4. Reads the RSS again: (after - baseline) / N is the cost of one idle socket. The
+//!    server's own count of allocated heap bytes (`GET /metrics`) is read at the same two
+//!    moments: the difference between the two figures is allocator overhead and
+//!    fragmentation, which tells where to look next.
 //!
 //! Usage: `idle_sockets <http://127.0.0.1:PORT> <server-pid> <sockets>`; loopback only.
 //! Prints one JSON line. Stay under the per-process fd limit (~19,000 sockets).
@@ -22,11 +25,30 @@ fn rss_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// RSS after 15 s without new work: jemalloc returns freed pages to the kernel over its
-/// 10 s decay time, so earlier readings would count memory the server no longer uses.
-async fn settled_rss_kb(pid: u32) -> u64 {
+/// `napalmsky_heap_allocated_bytes` from the server's Prometheus text.
+async fn heap_allocated_bytes(base: &str) -> Option<u64> {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("napalmsky_heap_allocated_bytes "))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// RSS (KB) and allocated heap (bytes) after 15 s without new work: jemalloc returns freed
+/// pages to the kernel over its 10 s decay time, so earlier readings would count memory the
+/// server no longer uses.
+async fn settled_memory(base: &str, pid: u32) -> Result<(u64, u64), String> {
     tokio::time::sleep(Duration::from_secs(15)).await;
-    rss_kb(pid).unwrap_or(0)
+    let rss = rss_kb(pid).ok_or("cannot read the server's RSS")?;
+    let heap = heap_allocated_bytes(base)
+        .await
+        .ok_or("cannot read napalmsky_heap_allocated_bytes from /metrics")?;
+    Ok((rss, heap))
 }
 
 async fn connect_one(url: String, token: String) -> Result<Socket, String> {
@@ -87,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for signup in signups {
         tokens.push(signup.await?.map_err(|e| e.kind())?.token);
     }
-    let before = settled_rss_kb(pid).await;
+    let (before, heap_before) = settled_memory(base, pid).await?;
 
     let url = format!(
         "{}/socket.io/?EIO=4&transport=websocket",
@@ -112,8 +134,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(_) => errors += 1,
         }
     }
-    let after = settled_rss_kb(pid).await;
+    let (after, heap_after) = settled_memory(base, pid).await?;
     let per_socket = (after.saturating_sub(before)) as f64 / connected.max(1) as f64;
+    let heap_per_socket =
+        heap_after.saturating_sub(heap_before) as f64 / 1024.0 / connected.max(1) as f64;
     println!(
         "{}",
         json!({
@@ -122,6 +146,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "rss_kb_before": before,
             "rss_kb_after": after,
             "kb_per_idle_socket": (per_socket * 100.0).round() / 100.0,
+            "heap_kb_per_idle_socket": (heap_per_socket * 100.0).round() / 100.0,
         })
     );
     Ok(())

@@ -1,12 +1,13 @@
 //! Engine.IO v4 / Socket.IO v5 at `/socket.io/`: the WebSocket and long-polling transports,
 //! and the per-connection session both feed.
 
-mod batch_writer;
 mod bucket;
+mod outgoing;
 mod polling;
 mod query;
 mod session;
 mod websocket;
+mod ws_frames;
 
 pub use polling::PollingSessions;
 

@@ -1,25 +1,30 @@
-//! The WebSocket transport over fastwebsockets: a reader loop and a writer task per socket,
-//! joined by the socket's bounded outlet queue.
+//! The WebSocket transport: fastwebsockets answers the upgrade handshake, then one task per
+//! socket reads client frames, writes the socket's outlet queue, and watches for a close.
 //!
-//! fastwebsockets' `read_frame` is not cancel-safe, so the reader is only raced against the
-//! close signal, which ends the connection anyway. Its per-frame size limit does not bound a
-//! fragmented message, so fragments are reassembled here under `--max-payload`. Automatic
-//! pong/close replies are off: control frames are answered through the same writer.
+//! One task instead of a reader and a writer, and no per-socket read buffer: the task waits
+//! for readiness, reads into a buffer on its stack, and decodes frames from it (`ws_frames`).
+//! An idle socket therefore costs its task, its outlet and the decoder's empty vectors. Frames
+//! queued for the client leave in batches, one `write` per batch (`outgoing`); while a batch
+//! is unwritten no new one is taken, so a client that stops reading fills its bounded outlet
+//! and is dropped, and one whose writes make no progress for `WRITE_TIMEOUT` is closed.
 
+use std::io;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use fastwebsockets::{Frame, OpCode, Payload, WebSocket, WebSocketError, WebSocketWrite};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::upgrade::Upgraded;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::io::WriteHalf;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
 
-use super::batch_writer::BatchWriter;
+use super::outgoing::Outgoing;
 use super::session::{Flow, SocketSession};
+use super::ws_frames::{Decoder, Inbound, Violation};
 use super::{at_capacity, engine_error};
 use crate::app::{Out, Outlet};
 use crate::net::respond::Resp;
@@ -27,11 +32,10 @@ use crate::server::AppState;
 
 /// A write that makes no progress for this long means a dead or hostile peer.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Frames written before one flush.
+/// Frames taken from the outlet for one write.
 const WRITE_BATCH: usize = 64;
-
-type Io = TokioIo<Upgraded>;
-type Writer = WebSocketWrite<BatchWriter<WriteHalf<Io>>>;
+/// Bytes read per readiness event. On the stack of a synchronous call, never in the task.
+const READ_CHUNK: usize = 16 * 1024;
 
 pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> Resp {
     if let Some(refused) = at_capacity(state) {
@@ -42,112 +46,151 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
         Err(_) => return engine_error(3, "Bad request"),
     };
     let state = state.clone();
-    tokio::spawn(async move {
-        match pending.await {
-            Ok(ws) => run(state, ws).await,
-            Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
+    let task = async move {
+        let upgraded = match pending.await {
+            Ok(ws) => ws.into_inner().into_inner(),
+            Err(e) => return tracing::debug!(error = %e, "websocket upgrade failed"),
+        };
+        // The server serves plain TCP connections, so this is the accepted stream.
+        match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) => {
+                // Copied out so the HTTP layer's read buffer, which `read_buf` still
+                // points into even when empty, is freed now rather than with the socket.
+                let hyper::upgrade::Parts { io, read_buf, .. } = parts;
+                let early = read_buf.to_vec();
+                drop(read_buf);
+                run(state, io.into_inner(), early).await
+            }
+            Err(_) => tracing::error!("websocket upgraded over an unexpected transport"),
         }
-    });
+    };
+    tokio::spawn(task);
     let (parts, _) = response.into_parts();
     let mut response = hyper::Response::from_parts(parts, Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     response
 }
 
-async fn run(state: Arc<AppState>, ws: WebSocket<Io>) {
+/// Serves one socket from the upgrade to the end. `early` holds bytes the client sent right
+/// behind its upgrade request, which the HTTP layer had already read.
+async fn run(state: Arc<AppState>, stream: TcpStream, mut early: Vec<u8>) {
     let (socket, outlet) = state.realtime.open_socket();
-    let (mut reader, mut writer) = ws.split(|io| {
-        let (read, write) = tokio::io::split(io);
-        (read, BatchWriter::new(write))
-    });
-    // Frames go into the batch buffer and out with one syscall per batch (see batch_writer).
-    writer.set_writev(false);
-    reader.set_auto_close(false);
-    reader.set_auto_pong(false);
-    reader.set_max_message_size(state.config.max_payload);
-    tokio::spawn(write_loop(writer, outlet.clone()));
-
     let mut session = SocketSession::new(state.clone(), socket, outlet.clone());
-    let sid = format!("{socket:x}");
-    let open = session.open_packet(&sid, &[]);
+    let open = session.open_packet(&format!("{socket:x}"), &[]);
     let _ = outlet.try_send(Out::Text(Bytes::from(open)));
 
-    let max = state.config.max_payload;
-    let mut message: Vec<u8> = Vec::new();
-    let mut no_obligations = |_: Frame<'_>| async { Ok::<(), std::io::Error>(()) };
-    let reason = loop {
-        let frame = tokio::select! {
-            biased;
-            () = outlet.closed() => break "closed by server",
-            frame = reader.read_frame(&mut no_obligations) => frame,
-        };
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(WebSocketError::FrameTooLarge) => break "frame too large",
-            Err(_) => break "transport closed",
-        };
-        let complete = match frame.opcode {
-            OpCode::Text if frame.fin && message.is_empty() => Some(frame.payload.to_vec()),
-            OpCode::Text | OpCode::Continuation => {
-                if message.len() + frame.payload.len() > max {
-                    break "message too large";
-                }
-                message.extend_from_slice(&frame.payload);
-                frame.fin.then(|| std::mem::take(&mut message))
-            }
-            OpCode::Binary => break "binary frames are not supported",
-            OpCode::Close => break "client closed",
-            OpCode::Ping => {
-                let _ = outlet.try_send(Out::Pong(Bytes::copy_from_slice(&frame.payload)));
-                None
-            }
-            OpCode::Pong => None,
-        };
-        let Some(bytes) = complete else {
-            continue;
-        };
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            break "text frame is not UTF-8";
-        };
-        if let Flow::Close(reason) = session.on_packet(text) {
-            break reason;
-        }
+    let mut connection = Connection {
+        stream,
+        decoder: Decoder::new(state.config.max_payload),
+        outgoing: Outgoing::default(),
+    };
+    let received = connection.receive(&mut early, &mut session, &outlet);
+    drop(early);
+    let reason = match received {
+        Ok(()) => connection.serve(&mut session, &outlet).await,
+        Err(reason) => reason,
     };
     tracing::debug!(socket, reason, "websocket closed");
     outlet.close();
     session.finish();
+    if reason != "write timed out" {
+        connection.say_goodbye(&outlet).await;
+    }
 }
 
-/// Writes queued frames in batches; on close, writes what was queued and a close frame.
-async fn write_loop(mut writer: Writer, outlet: Arc<Outlet>) {
-    while let Some(batch) = outlet.next_batch(WRITE_BATCH).await {
-        if write_all(&mut writer, batch).await.is_err() {
-            outlet.close();
-            return;
-        }
-    }
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, async {
-        writer.write_frame(Frame::close(1000, b"")).await?;
-        writer.flush().await
-    })
-    .await;
+struct Connection {
+    stream: TcpStream,
+    decoder: Decoder,
+    outgoing: Outgoing,
 }
 
-/// Encodes the batch into the buffer, then writes it with one flush.
-async fn write_all(writer: &mut Writer, batch: Vec<Out>) -> Result<(), ()> {
-    for out in &batch {
-        let frame = match out {
-            Out::Text(bytes) => Frame::text(Payload::Borrowed(bytes)),
-            Out::Pong(bytes) => Frame::pong(Payload::Borrowed(bytes)),
-        };
-        // Only fills the buffer (or flushes past 64 KiB), so the timeout rarely matters here.
-        match tokio::time::timeout(WRITE_TIMEOUT, writer.write_frame(frame)).await {
-            Ok(Ok(())) => {}
-            _ => return Err(()),
+impl Connection {
+    /// Reads, writes and waits until the connection must end; returns why.
+    async fn serve(&mut self, session: &mut SocketSession, outlet: &Outlet) -> Violation {
+        let mut write_deadline = Instant::now();
+        loop {
+            let writing = !self.outgoing.is_empty();
+            tokio::select! {
+                biased;
+                () = outlet.closed() => return "closed by server",
+                ready = self.stream.writable(), if writing => {
+                    if ready.is_err() {
+                        return "transport closed";
+                    }
+                    match self.outgoing.write_some(&self.stream) {
+                        Ok(true) => write_deadline = Instant::now() + WRITE_TIMEOUT,
+                        Ok(false) => {}
+                        Err(_) => return "transport closed",
+                    }
+                }
+                () = tokio::time::sleep_until(write_deadline), if writing => {
+                    return "write timed out";
+                }
+                ready = self.stream.readable() => {
+                    if ready.is_err() {
+                        return "transport closed";
+                    }
+                    if let Err(reason) = self.read_once(session, outlet) {
+                        return reason;
+                    }
+                }
+                batch = outlet.next_batch(WRITE_BATCH), if !writing => {
+                    let Some(batch) = batch else {
+                        return "closed by server";
+                    };
+                    self.outgoing.push(&batch);
+                    if self.outgoing.write_some(&self.stream).is_err() {
+                        return "transport closed";
+                    }
+                    write_deadline = Instant::now() + WRITE_TIMEOUT;
+                }
+            }
         }
     }
-    match tokio::time::timeout(WRITE_TIMEOUT, writer.flush()).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(()),
+
+    /// One non-blocking read, decoded and handled. The buffer lives on this synchronous
+    /// call's stack, so a waiting socket holds none.
+    fn read_once(&mut self, session: &mut SocketSession, outlet: &Outlet) -> Result<(), Violation> {
+        let mut buffer = [0u8; READ_CHUNK];
+        match self.stream.try_read(&mut buffer) {
+            Ok(0) => Err("transport closed"),
+            Ok(n) => self.receive(&mut buffer[..n], session, outlet),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(_) => Err("transport closed"),
+        }
+    }
+
+    fn receive(
+        &mut self,
+        bytes: &mut [u8],
+        session: &mut SocketSession,
+        outlet: &Outlet,
+    ) -> Result<(), Violation> {
+        self.decoder.feed(bytes, |frame| match frame {
+            Inbound::Text(text) => match session.on_packet(text) {
+                Flow::Close(reason) => ControlFlow::Break(reason),
+                Flow::Continue => ControlFlow::Continue(()),
+            },
+            Inbound::Ping(payload) => {
+                // Through the outlet, so the pong keeps its place among queued frames.
+                let _ = outlet.try_send(Out::Pong(Bytes::copy_from_slice(payload)));
+                ControlFlow::Continue(())
+            }
+            Inbound::Pong => ControlFlow::Continue(()),
+            Inbound::Close => ControlFlow::Break("client closed"),
+        })
+    }
+
+    /// Writes what was queued before the close, then a close frame, then shuts the socket.
+    async fn say_goodbye(&mut self, outlet: &Outlet) {
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, async {
+            while let Some(batch) = outlet.next_batch(WRITE_BATCH).await {
+                self.outgoing.push(&batch);
+            }
+            self.outgoing.push_close();
+            self.outgoing.write_all(&self.stream).await?;
+            self.stream.shutdown().await
+        })
+        .await;
     }
 }

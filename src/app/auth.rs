@@ -44,12 +44,14 @@ pub fn authenticate_token(state: &Arc<AppState>, token: &str) -> SocketAuth {
         return SocketAuth::Banned;
     }
     let profile = state.store.read().and_then(|reader| {
-        reader.with_user(&context.user_id, |u| Profile {
-            user_id: context.user_id,
-            name: u.name.as_str().to_owned(),
-            gender: u.gender.as_str().to_owned(),
-            selfie_url: u.selfie_url.as_ref().map(|s| s.as_str().to_owned()),
-            video_url: u.video_url.as_ref().map(|s| s.as_str().to_owned()),
+        reader.with_user(&context.user_id, |u| {
+            Profile::new(
+                context.user_id,
+                u.name.as_str().to_owned(),
+                u.gender.as_str().to_owned(),
+                u.selfie_url.as_ref().map(|s| s.as_str().to_owned()),
+                u.video_url.as_ref().map(|s| s.as_str().to_owned()),
+            )
         })
     });
     match profile {

@@ -99,7 +99,7 @@ impl Http {
             .client
             .get(format!("{}/room/queue", self.base))
             .bearer_auth(token);
-        let body = self.json(request, route, "http:room_queue").await?;
+        let body = self.body(request, route, "http:room_queue").await?;
         validate::queue(&body).map_err(|field| WireError::Protocol {
             what: format!("room_queue:{field}"),
         })
@@ -111,6 +111,19 @@ impl Http {
         route: &'static str,
         timeout_what: &'static str,
     ) -> Result<Value, WireError> {
+        let bytes = self.body(request, route, timeout_what).await?;
+        serde_json::from_slice(&bytes).map_err(|_| WireError::Protocol {
+            what: format!("{route}:json"),
+        })
+    }
+
+    /// A successful response's body; any other status is an error.
+    async fn body(
+        &self,
+        request: reqwest::RequestBuilder,
+        route: &'static str,
+        timeout_what: &'static str,
+    ) -> Result<bytes::Bytes, WireError> {
         let _permit = self
             .in_flight
             .acquire()
@@ -137,10 +150,7 @@ impl Http {
                 status: status.as_u16(),
             });
         }
-        let bytes = response.bytes().await.map_err(|e| transport(e, "body"))?;
-        serde_json::from_slice(&bytes).map_err(|_| WireError::Protocol {
-            what: format!("{route}:json"),
-        })
+        response.bytes().await.map_err(|e| transport(e, "body"))
     }
 }
 

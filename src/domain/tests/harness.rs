@@ -22,13 +22,13 @@ pub fn uid(n: u8) -> UserId {
 }
 
 pub fn profile(n: u8) -> Profile {
-    Profile {
-        user_id: uid(n),
-        name: format!("user{n}"),
-        gender: "female".into(),
-        selfie_url: Some(format!("/uploads/selfie{n}.jpg")),
-        video_url: None,
-    }
+    Profile::new(
+        uid(n),
+        format!("user{n}"),
+        "female".into(),
+        Some(format!("/uploads/selfie{n}.jpg")),
+        None,
+    )
 }
 
 pub struct H {

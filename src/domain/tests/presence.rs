@@ -1,7 +1,7 @@
 //! Presence and queue flags, the listed index, and coalescible presence effects (§7.26).
 
 use super::harness::*;
-use crate::domain::Command;
+use crate::domain::{Command, Profile};
 
 #[test]
 fn presence_join_and_leave_set_the_flags() {
@@ -110,9 +110,9 @@ fn users_in_a_call_or_without_a_socket_are_not_listed() {
 fn a_profile_update_shows_in_the_queue() {
     let mut h = H::new();
     h.ready(1);
-    let mut p = profile(1);
-    p.name = "renamed".into();
-    h.d.update_profile(p);
+    let old = profile(1);
+    let renamed = Profile::new(old.user_id, "renamed".into(), old.gender, None, None);
+    h.d.update_profile(renamed);
     assert_eq!(
         h.d.available_users().next().map(|p| p.name.clone()),
         Some("renamed".to_owned())

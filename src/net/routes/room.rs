@@ -7,7 +7,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::{HeaderMap, StatusCode, Uri};
 use rand_core::{OsRng, RngCore};
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::accounts::id_string;
@@ -59,36 +58,12 @@ fn card(profile: &Profile) -> Map<String, Value> {
     item
 }
 
-/// One `/room/queue` item, borrowed from the domain's profile and serialized directly.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct QueueItem<'a> {
-    user_id: String,
-    name: &'a str,
-    gender: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    selfie_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    video_url: Option<&'a str>,
-    has_cooldown: bool,
-    cooldown_expiry: Option<i64>,
-    /// Introductions arrive with the referral capability.
-    was_introduced_to_me: bool,
-    introduced_by: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct QueueBody<'a> {
-    users: Vec<QueueItem<'a>>,
-    total_available: usize,
-}
-
 /// `GET /room/queue`: everyone online and available but the caller, capped at
 /// `--queue-max-results`; cooldowns are marked, not filtered (as the original).
 ///
-/// Built under the domain lock, so it is cheap there: the total is O(1), items borrow the
-/// profiles, and the body is serialized straight to bytes (no intermediate JSON tree).
+/// Built under the domain lock, so it is cheap there: the total is O(1), and each item is
+/// its profile's pre-rendered card (`Profile::queue_card_fields`) copied into the body, plus
+/// the caller's own fields. No JSON is serialized per request.
 pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
     let context = match require_access(state, headers) {
         Ok(context) => context,
@@ -99,35 +74,66 @@ pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
     let limit = state.config.queue_max_results;
     let body = state.realtime.with_domain(|domain| {
         let total = domain.available_count() - usize::from(domain.is_available(&me));
+        let mut body = QueueBodyWriter::with_capacity(limit.min(total));
         // Start the listing at the caller's own id: different callers see different slices
         // of a large queue instead of everyone seeing the same first ones.
-        let users = domain
+        for profile in domain
             .available_users_from(&me)
             .filter(|p| p.user_id != me)
             .take(limit)
-            .map(|profile| {
-                let cooldown = domain.cooldown_until(&me, &profile.user_id, now);
-                QueueItem {
-                    user_id: id_string(&profile.user_id),
-                    name: &profile.name,
-                    gender: &profile.gender,
-                    selfie_url: profile.selfie_url.as_deref(),
-                    video_url: profile.video_url.as_deref(),
-                    has_cooldown: cooldown.is_some(),
-                    cooldown_expiry: cooldown,
-                    was_introduced_to_me: false,
-                    introduced_by: None,
-                }
-            })
-            .collect();
-        serde_json::to_vec(&QueueBody {
-            users,
-            total_available: total,
-        })
+        {
+            body.push(profile, domain.cooldown_until(&me, &profile.user_id, now));
+        }
+        body.finish(total)
     });
-    match body {
-        Ok(body) => json_bytes(StatusCode::OK, Bytes::from(body)),
-        Err(_) => crate::net::respond::internal_error(),
+    json_bytes(StatusCode::OK, Bytes::from(body))
+}
+
+/// `{"users":[...],"totalAvailable":n}`, written item by item.
+struct QueueBodyWriter {
+    bytes: Vec<u8>,
+    items: usize,
+}
+
+impl QueueBodyWriter {
+    /// Typical card plus per-caller fields, so the buffer rarely grows.
+    const ITEM_BYTES: usize = 256;
+
+    fn with_capacity(items: usize) -> Self {
+        let mut bytes = Vec::with_capacity(48 + items * Self::ITEM_BYTES);
+        bytes.extend_from_slice(br#"{"users":["#);
+        Self { bytes, items: 0 }
+    }
+
+    /// One item: the card, then `hasCooldown`, `cooldownExpiry` and the introduction fields
+    /// (introductions arrive with the referral capability).
+    fn push(&mut self, profile: &Profile, cooldown_until: Option<i64>) {
+        if self.items > 0 {
+            self.bytes.push(b',');
+        }
+        self.items += 1;
+        self.bytes
+            .extend_from_slice(profile.queue_card_fields().as_bytes());
+        match cooldown_until {
+            Some(until) => {
+                self.bytes
+                    .extend_from_slice(br#","hasCooldown":true,"cooldownExpiry":"#);
+                self.bytes.extend_from_slice(until.to_string().as_bytes());
+            }
+            None => self
+                .bytes
+                .extend_from_slice(br#","hasCooldown":false,"cooldownExpiry":null"#),
+        }
+        self.bytes
+            .extend_from_slice(br#","wasIntroducedToMe":false,"introducedBy":null}"#);
+    }
+
+    fn finish(mut self, total_available: usize) -> Vec<u8> {
+        self.bytes.extend_from_slice(br#"],"totalAvailable":"#);
+        self.bytes
+            .extend_from_slice(total_available.to_string().as_bytes());
+        self.bytes.push(b'}');
+        self.bytes
     }
 }
 
@@ -242,5 +248,46 @@ pub fn me(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
         Ok(Some(body)) => ok(&body),
         Ok(None) => error(StatusCode::NOT_FOUND, "User not found"),
         Err(e) => store_failure(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_body_is_the_original_shape_with_per_caller_fields() {
+        let card = |n: u8, name: &str| {
+            let mut id = [0u8; 16];
+            id[15] = n;
+            Profile::new(id, name.to_owned(), "male".to_owned(), None, None)
+        };
+        let mut body = QueueBodyWriter::with_capacity(2);
+        body.push(&card(1, "Ann"), None);
+        body.push(&card(2, "Bo \"B\""), Some(1_700_000_000_000));
+        let parsed: Value = serde_json::from_slice(&body.finish(5)).expect("valid JSON");
+        let item = |n: u8, name: &str, cooldown: Option<i64>| {
+            let mut id = [0u8; 16];
+            id[15] = n;
+            json!({
+                "userId": id_string(&id),
+                "name": name,
+                "gender": "male",
+                "hasCooldown": cooldown.is_some(),
+                "cooldownExpiry": cooldown,
+                "wasIntroducedToMe": false,
+                "introducedBy": null,
+            })
+        };
+        assert_eq!(
+            parsed,
+            json!({
+                "users": [item(1, "Ann", None), item(2, "Bo \"B\"", Some(1_700_000_000_000))],
+                "totalAvailable": 5,
+            })
+        );
+        let empty: Value =
+            serde_json::from_slice(&QueueBodyWriter::with_capacity(0).finish(0)).expect("JSON");
+        assert_eq!(empty, json!({"users": [], "totalAvailable": 0}));
     }
 }

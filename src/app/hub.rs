@@ -5,7 +5,6 @@
 //! then delivered under the sockets lock. A frame is serialized once and its `Bytes` shared by
 //! every recipient; queues are bounded and a full queue disconnects that client.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -15,13 +14,15 @@ use bytes::Bytes;
 use super::outlet::{Out, Outlet, Undeliverable};
 use super::persist;
 use super::presence::PresenceBuffer;
-use crate::domain::{Command, Counts, Domain, DomainConfig, Effect, SocketId, UserId, random_ids};
+use crate::domain::{
+    Command, Counts, Domain, DomainConfig, Effect, FastMap, SocketId, UserId, random_ids,
+};
 use crate::proto::socketio;
 use crate::server::AppState;
 
 pub struct Realtime {
     domain: Mutex<Domain>,
-    sockets: Mutex<HashMap<SocketId, Arc<Outlet>>>,
+    sockets: Mutex<FastMap<SocketId, Arc<Outlet>>>,
     presence: Mutex<PresenceBuffer>,
     next_socket: AtomicU64,
     online_users: AtomicUsize,
@@ -43,7 +44,7 @@ impl Realtime {
     pub fn new(config: DomainConfig, queue_capacity: usize, warn_at: usize) -> Self {
         Self {
             domain: Mutex::new(Domain::new(config, random_ids())),
-            sockets: Mutex::new(HashMap::new()),
+            sockets: Mutex::new(FastMap::default()),
             presence: Mutex::new(PresenceBuffer::default()),
             next_socket: AtomicU64::new(1),
             online_users: AtomicUsize::new(0),

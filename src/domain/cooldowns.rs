@@ -6,9 +6,7 @@
 //! cooldown never shortens a longer one (fix of §7.18). Expired entries are ignored on read and
 //! dropped by [`Cooldowns::purge`], which the app's periodic cleanup calls.
 
-use std::collections::HashMap;
-
-use super::ids::UserId;
+use super::ids::{FastMap, UserId};
 
 /// The pair in canonical order: smaller id first.
 pub fn pair_key(a: UserId, b: UserId) -> (UserId, UserId) {
@@ -17,7 +15,7 @@ pub fn pair_key(a: UserId, b: UserId) -> (UserId, UserId) {
 
 #[derive(Debug, Default)]
 pub(crate) struct Cooldowns {
-    until: HashMap<(UserId, UserId), i64>,
+    until: FastMap<(UserId, UserId), i64>,
 }
 
 impl Cooldowns {

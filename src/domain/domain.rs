@@ -11,7 +11,7 @@ use super::commands::Command;
 use super::config::DomainConfig;
 use super::cooldowns::Cooldowns;
 use super::effects::{Durable, Effect, Emit};
-use super::ids::{IdGen, RoomId, SocketId, UserId};
+use super::ids::{FastSet, IdGen, RoomId, SocketId, UserId};
 use super::invites::Invites;
 use super::presence::Presence;
 use super::profile::Profile;
@@ -221,7 +221,7 @@ impl Domain {
 
     /// Sockets of every user in a call. Presence broadcasts skip them: the room page does not
     /// show the queue, and the client refreshes it when the call ends.
-    pub fn sockets_in_calls(&self) -> std::collections::HashSet<SocketId> {
+    pub fn sockets_in_calls(&self) -> FastSet<SocketId> {
         self.rooms
             .iter()
             .flat_map(|room| [&room.caller.user, &room.callee.user])

@@ -5,9 +5,7 @@
 //! find a user's invites without scanning all of them. Every entry leaves through
 //! [`Invites::remove`], which keeps the three maps consistent.
 
-use std::collections::HashMap;
-
-use super::ids::{InviteId, UserId};
+use super::ids::{FastMap, InviteId, UserId};
 
 /// One pending invite.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +22,11 @@ pub(crate) struct Invite {
 
 #[derive(Debug, Default)]
 pub(crate) struct Invites {
-    by_id: HashMap<InviteId, Invite>,
+    by_id: FastMap<InviteId, Invite>,
     /// Directed (from, to) -> invite.
-    by_pair: HashMap<(UserId, UserId), InviteId>,
+    by_pair: FastMap<(UserId, UserId), InviteId>,
     /// User -> invites it sent or received.
-    by_user: HashMap<UserId, Vec<InviteId>>,
+    by_user: FastMap<UserId, Vec<InviteId>>,
 }
 
 impl Invites {

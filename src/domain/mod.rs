@@ -92,7 +92,7 @@ pub use domain::{Counts, Domain};
 pub use effects::{CallRecord, Durable, Effect, EndReason};
 pub use events::{close, event, message, reason};
 pub use ids::{
-    IdGen, InviteId, RoomId, SocketId, UserId, format_id, parse_id, parse_id_str, random_ids,
-    sequential_ids,
+    FastMap, FastSet, IdGen, InviteId, RoomId, SocketId, UserId, format_id, parse_id, parse_id_str,
+    random_ids, sequential_ids,
 };
 pub use profile::Profile;

@@ -8,9 +8,9 @@
 //! `listed` index keeps those users ordered so the queue is served without scanning every
 //! connected user (§7.26/27).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use super::ids::{RoomId, SocketId, UserId};
+use super::ids::{FastMap, RoomId, SocketId, UserId};
 use super::profile::Profile;
 
 /// Everything the domain tracks about one user.
@@ -39,8 +39,8 @@ impl UserState {
 
 #[derive(Debug, Default)]
 pub(crate) struct Presence {
-    users: HashMap<UserId, UserState>,
-    sockets: HashMap<SocketId, UserId>,
+    users: FastMap<UserId, UserState>,
+    sockets: FastMap<SocketId, UserId>,
     listed: BTreeSet<UserId>,
 }
 

@@ -3,11 +3,9 @@
 //! A room is created only by an accepted (or mutual) invite and removed only by the single end
 //! path (`call:end`, deadline, disconnect), so rooms never leak (fix of §7.18).
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
-use super::ids::{RoomId, SocketId, UserId};
+use super::ids::{FastMap, RoomId, SocketId, UserId};
 
 /// One side of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +77,7 @@ impl Room {
 
 #[derive(Debug, Default)]
 pub(crate) struct Rooms {
-    by_id: HashMap<RoomId, Room>,
+    by_id: FastMap<RoomId, Room>,
 }
 
 impl Rooms {

@@ -52,7 +52,7 @@ async fn settled_memory(base: &str, pid: u32) -> Result<(u64, u64), String> {
 }
 
 async fn connect_one(url: String, token: String) -> Result<Socket, String> {
-    let (mut socket, _) = Socket::open(&url).await.map_err(|e| e.kind())?;
+    let (mut socket, _) = Socket::open(&url, None).await.map_err(|e| e.kind())?;
     socket
         .send_all(vec![connect_frame(&token)])
         .await
@@ -94,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     check_loopback(base)?;
     let pid: u32 = pid.parse()?;
     let count: usize = count.parse()?;
-    let http = Http::new(base, Duration::from_secs(30))?;
+    let http = Http::new(base, Duration::from_secs(30), None)?;
     let permits = std::sync::Arc::new(Semaphore::new(64));
 
     let mut signups = Vec::with_capacity(count);

@@ -64,8 +64,13 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(base: &str, timeout: Duration) -> Result<Self, String> {
+    pub fn new(
+        base: &str,
+        timeout: Duration,
+        source: Option<std::net::IpAddr>,
+    ) -> Result<Self, String> {
         let client = reqwest::Client::builder()
+            .local_address(source)
             .no_proxy()
             .timeout(timeout)
             .tcp_nodelay(true)
@@ -262,6 +267,42 @@ pub fn bare_event_frame(name: &str) -> String {
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// A TCP connection to the URL's host and port, from `source` (port chosen by the kernel)
+/// when given.
+async fn connect_tcp(
+    url: &str,
+    source: Option<std::net::IpAddr>,
+) -> Result<MaybeTlsStream<TcpStream>, &'static str> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| "connect:url")?;
+    let host = parsed.host_str().ok_or("connect:url")?;
+    let port = parsed.port_or_known_default().ok_or("connect:url")?;
+    let target = tokio::net::lookup_host((host, port))
+        .await
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or("connect:resolve")?;
+    let refused = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connect:refused",
+        _ => "connect:io",
+    };
+    let stream = match source {
+        Some(source) => {
+            let socket = match source {
+                std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+                std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+            }
+            .map_err(refused)?;
+            socket
+                .bind(std::net::SocketAddr::new(source, 0))
+                .map_err(|_| "connect:bind")?;
+            socket.connect(target).await.map_err(refused)?
+        }
+        None => TcpStream::connect(target).await.map_err(refused)?,
+    };
+    let _ = stream.set_nodelay(true);
+    Ok(MaybeTlsStream::Plain(stream))
+}
+
 /// One Engine.IO session over WebSocket.
 pub struct Socket {
     ws: Ws,
@@ -272,11 +313,20 @@ impl Socket {
     ///
     /// Buffers are small (4 KiB read, writes flushed per batch) because a process holds up to
     /// ~9,500 of these and tungstenite's default is 128 KiB each.
-    pub async fn open(url: &str) -> Result<(Self, OpenHandshake), WireError> {
+    ///
+    /// `source`, when given, is the local address to connect from (see
+    /// [`crate::loadgen::args::Settings::source_ip`]).
+    pub async fn open(
+        url: &str,
+        source: Option<std::net::IpAddr>,
+    ) -> Result<(Self, OpenHandshake), WireError> {
         let config = WebSocketConfig::default()
             .read_buffer_size(4 * 1024)
             .write_buffer_size(16 * 1024);
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+        let stream = connect_tcp(url, source)
+            .await
+            .map_err(|what| WireError::Closed { what })?;
+        let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
             .await
             .map_err(|e| WireError::Closed {
                 what: match e {

@@ -37,7 +37,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(settings: Settings, epoch_ms: u64) -> Result<Self, String> {
-        let http = Http::new(&settings.target, settings.timeout())?;
+        let http = Http::new(&settings.target, settings.timeout(), settings.source_ip())?;
         Ok(Self {
             settings,
             metrics: Metrics::default(),

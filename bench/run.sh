@@ -52,10 +52,8 @@ if [[ $what == all || $what == evening ]]; then
   evening 1000 1 250
   evening 5000 1 250
   evening 10000 2 250
-  # 19,000 sockets need three generator processes (20,000 descriptors each). A 150/s ramp:
-  # at 250/s the ramp's signups and handshakes saturate the two cores shared with the
-  # generator (p99 ~70 ms over the whole run, see RESULTS.md).
-  evening 19000 3 150
+  # 19,000 sockets need three generator processes (20,000 descriptors each).
+  evening 19000 3 250
 fi
 
 if [[ $what == all || $what == idle ]]; then

@@ -3,7 +3,7 @@
 # against a napalmsky started on a fresh temporary data directory, and writes the JSON, SVG
 # and logs of each run to bench/results/<timestamp>/ (a summary.md there collects them).
 #
-#   bench/run.sh [all|evening|idle|http|store|sync] [users]    (default: all)
+#   bench/run.sh [all|evening|idle|http|store|sync|startup] [users]    (default: all)
 #
 # `users` limits `evening` to one size (1000, 5000, 10000 or 19000).
 #
@@ -91,5 +91,12 @@ if [[ $what == all || $what == sync ]]; then
   else
     summary "## sync: skipped (no PostgreSQL on 127.0.0.1:5432)"
   fi
+fi
+if [[ $what == all || $what == startup ]]; then
+  # 1,000,000 users and sessions (~1 GB, about a minute to fill), then three cold starts.
+  startup_dir=$(mktemp -d)
+  "$bin/startup" "$bin/napalmsky" "$startup_dir" 1000000 3 2>&1 | tee "$out/startup.txt"
+  rm -rf "$startup_dir"
+  summary "## startup"; summary '```'; cat "$out/startup.txt" >> "$out/summary.md"; summary '```'
 fi
 echo "results in $out"

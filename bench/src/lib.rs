@@ -6,3 +6,4 @@
 
 pub mod fill;
 pub mod loadgen;
+pub mod report_md;

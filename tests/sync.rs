@@ -218,6 +218,117 @@ async fn postgres_outage_never_fails_requests_and_the_mirror_catches_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let server = TestServer::start_with(|c| {
+        c.postgres_url = Some(url.clone());
+        c.sync_interval = Duration::from_millis(20);
+    })
+    .await;
+    let (poisoned, _) = server.guest("poisoned").await;
+    let (healthy, token) = server.guest("healthy").await;
+    wait_until(10, "the signups to be mirrored", || synced(&server)).await;
+    // The API refuses control characters in socials now; a record from before that rule (or
+    // any value Postgres cannot store) goes straight into the store here. Postgres refuses
+    // `\u0000` in JSONB, so this row can never be mirrored.
+    common::edit_user(&server, &poisoned, |user| {
+        user.socials = r#"{"x":"a\u0000b"}"#.to_owned();
+    })
+    .await;
+    let reply = server
+        .put("/user/me", json!({"socials": {"x": "@fine"}}), Some(&token))
+        .await;
+    assert_eq!(reply.status, 200);
+    let drained = tokio::time::timeout(Duration::from_secs(10), async {
+        while !synced(&server).await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let health = server.get("/health", None).await;
+    assert!(drained.is_ok(), "the sync stalled: {}", health.body["sync"]);
+    assert_eq!(health.body["sync"]["rowsRejected"], 1);
+
+    // A refused new user and its session in one write: the session cannot follow its user
+    // (foreign key), so both are set aside, and a later healthy signup still gets through.
+    let store = &server.running().state().store;
+    store
+        .write(|tx| {
+            use napalmsky::store::records::{Gender, User};
+            let mut user = User::new_guest(
+                napalmsky::accounts::new_user_id(),
+                "never mirrored".into(),
+                Gender::Female,
+                0,
+            );
+            user.socials = r#"{"x":"\u0000"}"#.to_owned();
+            let session = napalmsky::accounts::NewSession {
+                token: napalmsky::accounts::new_token(),
+                ip_address: "127.0.0.1".into(),
+                device_info: "test".into(),
+                now: 0,
+                ttl_ms: 60_000,
+            };
+            napalmsky::accounts::create_guest(tx, user, session)
+        })
+        .await
+        .unwrap();
+    let (later, _) = server.guest("later").await;
+    wait_until(10, "the sync to drain again", || synced(&server)).await;
+    let health = server.get("/health", None).await;
+    assert_eq!(health.body["sync"]["rowsRejected"], 3);
+    let later_rows = client(&url)
+        .await
+        .query(
+            "SELECT 1 FROM users WHERE user_id = $1",
+            &[&uuid::Uuid::parse_str(&later).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(later_rows.len(), 1, "later signups are mirrored");
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("napalmsky_sync_rows_rejected_total 3"),
+        "{metrics}"
+    );
+    let pg = client(&url).await;
+    let socials: serde_json::Value = pg
+        .query_one(
+            "SELECT socials FROM users WHERE user_id = $1",
+            &[&uuid::Uuid::parse_str(&healthy).unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        socials,
+        json!({"x": "@fine"}),
+        "the healthy change was mirrored"
+    );
+    let poisoned_socials: serde_json::Value = pg
+        .query_one(
+            "SELECT socials FROM users WHERE user_id = $1",
+            &[&uuid::Uuid::parse_str(&poisoned).unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        poisoned_socials,
+        json!({}),
+        "the mirror keeps the last version Postgres accepted"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_flushes_the_outbox() {
     let Some(url) = fresh_database().await else {
         return;

@@ -73,11 +73,18 @@ pub fn validate_socials(value: &Value) -> Result<String, &'static str> {
         if key.is_empty() || key.chars().count() > MAX_SOCIAL_KEY_CHARS {
             return Err("socials keys must be 1 to 32 characters");
         }
+        // A NUL would also make the record unmirrorable: Postgres refuses `\u0000` in JSONB.
+        if key.chars().any(char::is_control) {
+            return Err("socials keys must not contain control characters");
+        }
         let Value::String(text) = value else {
             return Err("socials values must be strings");
         };
         if text.chars().count() > MAX_SOCIAL_VALUE_CHARS {
             return Err("socials values must be at most 200 characters");
+        }
+        if text.chars().any(char::is_control) {
+            return Err("socials values must not contain control characters");
         }
     }
     Ok(value.to_string())
@@ -138,5 +145,13 @@ mod tests {
         assert!(validate_socials(&json!({"a": {"nested": 1}})).is_err());
         assert!(validate_socials(&json!({"a": 5})).is_err());
         assert!(validate_socials(&json!({"a": "x".repeat(201)})).is_err());
+        assert_eq!(
+            validate_socials(&json!({"a": "x\u{0}"})),
+            Err("socials values must not contain control characters")
+        );
+        assert_eq!(
+            validate_socials(&json!({"a\n": "x"})),
+            Err("socials keys must not contain control characters")
+        );
     }
 }

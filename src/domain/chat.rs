@@ -17,8 +17,18 @@ pub const MAX_SOCIAL_CHARS: usize = 200;
 ///
 /// Same steps as the original: remove every `<...>` (a `<` with no later `>` stays, exactly like
 /// the regex), keep the first 500 characters, trim. Characters are Unicode scalar values
-/// rather than JavaScript's UTF-16 units, so an emoji is never cut in half.
+/// rather than JavaScript's UTF-16 units, so an emoji is never cut in half. Control characters
+/// other than newline and tab are dropped first (a deliberate fix): nothing visible is lost,
+/// and a NUL would make the history unmirrorable (Postgres refuses `\u0000` in JSONB, and the
+/// sync would retry that batch forever).
 pub fn sanitize_chat(text: &str) -> Option<String> {
+    let visible: String;
+    let text = if text.chars().any(unwanted_control) {
+        visible = text.chars().filter(|c| !unwanted_control(*c)).collect();
+        visible.as_str()
+    } else {
+        text
+    };
     let mut stripped = String::with_capacity(text.len().min(4 * MAX_CHAT_CHARS));
     let mut rest = text;
     while let Some(open) = rest.find('<') {
@@ -34,8 +44,14 @@ pub fn sanitize_chat(text: &str) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
+/// Control characters a chat message or a social handle has no use for.
+fn unwanted_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
 /// Whether `socials` may be shared: a flat JSON object of at most [`MAX_SOCIAL_FIELDS`]
-/// string values, keys and values at most [`MAX_SOCIAL_CHARS`] characters.
+/// string values, keys and values at most [`MAX_SOCIAL_CHARS`] characters, without control
+/// characters (see [`sanitize_chat`] for why).
 pub fn valid_socials(socials: &Value) -> bool {
     let Value::Object(map) = socials else {
         return false;
@@ -43,8 +59,10 @@ pub fn valid_socials(socials: &Value) -> bool {
     map.len() <= MAX_SOCIAL_FIELDS
         && map.iter().all(|(k, v)| {
             k.chars().count() <= MAX_SOCIAL_CHARS
-                && v.as_str()
-                    .is_some_and(|s| s.chars().count() <= MAX_SOCIAL_CHARS)
+                && !k.chars().any(char::is_control)
+                && v.as_str().is_some_and(|s| {
+                    s.chars().count() <= MAX_SOCIAL_CHARS && !s.chars().any(char::is_control)
+                })
         })
 }
 
@@ -85,6 +103,20 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_other_than_newline_and_tab_are_dropped() {
+        assert_eq!(
+            sanitize_chat("a\u{0}b\u{7}c\nd\te\u{1b}").as_deref(),
+            Some("abc\nd\te")
+        );
+        assert_eq!(sanitize_chat("\u{0}\u{0}"), None, "nothing visible left");
+        assert_eq!(
+            sanitize_chat("<\u{0}b>x").as_deref(),
+            Some("x"),
+            "dropped before tags are stripped"
+        );
+    }
+
+    #[test]
     fn socials_must_be_a_small_flat_object_of_strings() {
         assert!(valid_socials(&json!({})));
         assert!(valid_socials(&json!({"instagram": "@me", "x": "me"})));
@@ -96,6 +128,8 @@ mod tests {
         assert!(!valid_socials(&json!({"a": "x".repeat(201)})));
         assert!(valid_socials(&json!({"a": "x".repeat(200)})));
         assert!(!valid_socials(&json!({"k".repeat(201): "x"})));
+        assert!(!valid_socials(&json!({"a": "x\u{0}y"})));
+        assert!(!valid_socials(&json!({"a\u{1}": "x"})));
         let many: serde_json::Map<String, Value> =
             (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
         assert!(!valid_socials(&Value::Object(many)));

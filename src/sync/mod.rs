@@ -22,7 +22,7 @@ pub use worker::spawn_worker;
 /// Why a sync step failed. Every variant is retried by the worker with backoff.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", describe_postgres(.0))]
     Postgres(#[from] tokio_postgres::Error),
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -30,4 +30,13 @@ pub enum SyncError {
     ConnectTimeout,
     #[error("invalid postgres url: {0}")]
     Url(String),
+}
+
+/// tokio-postgres shows a server error as just "db error"; the SQLSTATE and the server's
+/// message say what happened. Not the DETAIL line: it may quote the values involved.
+fn describe_postgres(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} {}", db.code().code(), db.message()),
+        None => error.to_string(),
+    }
 }

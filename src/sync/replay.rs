@@ -20,6 +20,8 @@ use crate::store::{Current, Store};
 pub struct ReplayReport {
     pub outbox_entries: usize,
     pub rows_written: usize,
+    /// Rows Postgres refused as data (see `sync::drain`).
+    pub rows_rejected: usize,
     pub rows_deleted: u64,
     pub differences: Vec<String>,
 }
@@ -66,8 +68,8 @@ pub fn run_blocking(args: ReplayArgs) -> anyhow::Result<()> {
         .build()?;
     let report = runtime.block_on(replay(&args))?;
     eprintln!(
-        "replay: {} outbox entries, {} rows written, {} mirror rows deleted",
-        report.outbox_entries, report.rows_written, report.rows_deleted
+        "replay: {} outbox entries, {} rows written, {} refused by postgres, {} mirror rows deleted",
+        report.outbox_entries, report.rows_written, report.rows_rejected, report.rows_deleted
     );
     if !report.differences.is_empty() {
         for difference in &report.differences {
@@ -148,6 +150,7 @@ async fn push_outbox(
         }
         report.outbox_entries += drained.entries;
         report.rows_written += drained.rows;
+        report.rows_rejected += drained.rejected;
         progress.advance(drained.entries as u64, report.outbox_entries as u64, depth);
     }
     progress.finish();

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 pub struct SyncStatus {
     connected: AtomicBool,
     rows_synced: AtomicU64,
+    rows_rejected: AtomicU64,
     batches: AtomicU64,
     last_success_at: AtomicI64,
     last_error: Mutex<Option<String>>,
@@ -19,6 +20,15 @@ impl SyncStatus {
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.last_success_at.store(now, Ordering::Relaxed);
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Rows Postgres refused as data and the sync dropped (see `sync::drain`).
+    pub fn rejected(&self, rows: u64) {
+        self.rows_rejected.fetch_add(rows, Ordering::Relaxed);
+    }
+
+    pub fn rows_rejected(&self) -> u64 {
+        self.rows_rejected.load(Ordering::Relaxed)
     }
 
     pub fn failure(&self, error: &str) {

@@ -83,6 +83,9 @@ async fn run(state: Arc<AppState>, url: String, mut stop: watch::Receiver<bool>)
             Ok(report) => {
                 failures = 0;
                 state.sync.success(report.rows as u64, state.clock.now_ms());
+                if report.rejected > 0 {
+                    state.sync.rejected(report.rejected as u64);
+                }
                 tracing::debug!(
                     entries = report.entries,
                     rows = report.rows,

@@ -100,6 +100,7 @@ pub fn health(state: &Arc<AppState>) -> Resp {
             "oldestPendingAgeMs": outbox_age,
             "lagMs": outbox_age.unwrap_or(0),
             "rowsSynced": state.sync.rows_synced(),
+            "rowsRejected": state.sync.rows_rejected(),
             "batches": state.sync.batches(),
             "lastSyncAt": (state.sync.last_success_at() > 0).then(|| state.sync.last_success_at()),
             "lastError": state.sync.last_error(),

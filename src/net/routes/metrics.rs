@@ -90,11 +90,16 @@ pub fn metrics(state: &Arc<AppState>) -> Resp {
         "1 while the sync is connected",
         u8::from(state.sync.connected()),
     );
-    let counters: [(&str, &str, u64); 8] = [
+    let counters: [(&str, &str, u64); 9] = [
         (
             "sync_rows_total",
             "Rows written to Postgres",
             state.sync.rows_synced(),
+        ),
+        (
+            "sync_rows_rejected_total",
+            "Rows Postgres refused as data, dropped from the sync",
+            state.sync.rows_rejected(),
         ),
         (
             "sync_batches_total",

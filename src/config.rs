@@ -98,7 +98,8 @@ pub struct Config {
     #[arg(long, env = "NAPALMSKY_MEMORY_WARNING_MB", default_value_t = 1200)]
     pub memory_warning_mb: u64,
 
-    /// Resident memory (MiB) above which caches are dropped and an error logged.
+    /// Resident memory (MiB) at which caches are dropped, an error logged, and load shed
+    /// (new sockets and heavy routes refused) until memory falls below it.
     #[arg(long, env = "NAPALMSKY_MEMORY_CRITICAL_MB", default_value_t = 1400)]
     pub memory_critical_mb: u64,
 

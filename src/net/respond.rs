@@ -50,6 +50,19 @@ pub fn internal_error() -> Resp {
     error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
 }
 
+/// The server is shedding load (memory at the critical level): try again shortly.
+pub fn busy() -> Resp {
+    let mut response = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Server busy, please try again shortly",
+    );
+    response.headers_mut().insert(
+        hyper::header::RETRY_AFTER,
+        hyper::header::HeaderValue::from_static("15"),
+    );
+    response
+}
+
 pub fn unavailable() -> Resp {
     error(
         StatusCode::SERVICE_UNAVAILABLE,

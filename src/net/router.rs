@@ -74,6 +74,9 @@ async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) ->
     if path == "/socket.io" {
         return super::realtime::handle(state, request).await;
     }
+    if state.shedder.is_active() && crate::server::is_heavy(request.method(), &path) {
+        return super::respond::busy();
+    }
     match (request.method().clone(), path.as_str()) {
         (Method::GET, "/") => routes::root::index(state),
         (Method::GET, "/health") => routes::health::health(state),

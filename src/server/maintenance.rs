@@ -1,5 +1,5 @@
 //! Periodic work: the cleanup (expired sessions, ended rate-limit windows) and the memory
-//! monitor (trims caches above the warning level).
+//! monitor (trims caches above the warning level, sheds load above the critical level).
 
 use std::sync::Arc;
 
@@ -82,6 +82,19 @@ fn check_memory(state: &Arc<AppState>) {
         return;
     };
     let mib = rss / (1024 * 1024);
+    if state.shedder.update(mib, state.config.memory_critical_mb) {
+        if state.shedder.is_active() {
+            tracing::error!(
+                rss_mib = mib,
+                "memory at the critical level: refusing new connections and heavy routes"
+            );
+        } else {
+            tracing::warn!(
+                rss_mib = mib,
+                "memory below the critical level: load shedding ended"
+            );
+        }
+    }
     if mib >= state.config.memory_critical_mb {
         state.store.caches().clear();
         tracing::error!(

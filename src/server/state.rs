@@ -11,6 +11,8 @@ use crate::net::realtime::PollingSessions;
 use crate::store::Store;
 use crate::sync::SyncStatus;
 
+use super::LoadShedder;
+
 /// Everything a request handler may use. Passed explicitly (an `Arc`), never global.
 pub struct AppState {
     pub config: Config,
@@ -23,6 +25,7 @@ pub struct AppState {
     pub polling: PollingSessions,
     pub reels: ReelCursors,
     pub sync: SyncStatus,
+    pub shedder: LoadShedder,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             polling: PollingSessions::default(),
             reels: ReelCursors::default(),
             sync: SyncStatus::default(),
+            shedder: LoadShedder::default(),
         }))
     }
 }

@@ -45,10 +45,11 @@ fn engine_error(code: u8, message: &str) -> Resp {
     )
 }
 
-/// Too many connections: new transports are refused before they cost anything.
+/// Too many connections, or memory at the critical level: new transports are refused before
+/// they cost anything.
 fn at_capacity(state: &AppState) -> Option<Resp> {
     let limit = state.config.max_connections as usize;
-    (state.realtime.socket_count() >= limit).then(|| {
+    (state.shedder.is_active() || state.realtime.socket_count() >= limit).then(|| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,
             "Server at capacity, please try again shortly",

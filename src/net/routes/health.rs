@@ -54,6 +54,7 @@ pub fn health(state: &Arc<AppState>) -> Resp {
             "heapTotal": mb(memory.heap_total),
             "rss": mb(memory.rss),
             "usage": percent(memory.heap_used as f64, memory.heap_total as f64, 1),
+            "sheddingLoad": state.shedder.is_active(),
         },
         "connections": {
             "users": users,

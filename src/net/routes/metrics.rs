@@ -90,6 +90,13 @@ pub fn metrics(state: &Arc<AppState>) -> Resp {
         "1 while the sync is connected",
         u8::from(state.sync.connected()),
     );
+    sample(
+        &mut out,
+        "shedding_load",
+        "gauge",
+        "1 while memory is at the critical level and new connections and heavy routes are refused",
+        u8::from(state.shedder.is_active()),
+    );
     let counters: [(&str, &str, u64); 9] = [
         (
             "sync_rows_total",

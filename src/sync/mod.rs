@@ -11,6 +11,7 @@ mod schema;
 mod status;
 mod verify;
 mod worker;
+mod write;
 
 pub use connect::connect;
 pub use drain::{DrainReport, drain_once};

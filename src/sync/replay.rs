@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio_postgres::Client;
 use uuid::Uuid;
 
-use super::mirror::Rows;
 use super::offline::open_offline;
+use super::write::write_records;
 use super::{TableComparison, compare, connect, drain_once, migrate};
 use crate::cli::ReplayArgs;
 use crate::store::{Current, Store};
@@ -20,7 +20,7 @@ use crate::store::{Current, Store};
 pub struct ReplayReport {
     pub outbox_entries: usize,
     pub rows_written: usize,
-    /// Rows Postgres refused as data (see `sync::drain`).
+    /// Rows Postgres refused as data (see `sync::write`).
     pub rows_rejected: usize,
     pub rows_deleted: u64,
     pub differences: Vec<String>,
@@ -209,16 +209,13 @@ async fn push_everything(
         Ok(())
     })?;
     drop(reader);
+    let mut done = 0;
     for chunk in pending.chunks(batch.max(1)) {
-        let mut rows = Rows::default();
-        for current in chunk {
-            rows.add(current.clone());
-        }
-        let txn = client.transaction().await?;
-        rows.write(&txn, true).await?;
-        txn.commit().await?;
-        report.rows_written += chunk.len();
-        progress.advance(chunk.len() as u64, report.rows_written as u64, total);
+        let written = write_records(client, chunk.to_vec(), true).await?;
+        report.rows_written += written.rows;
+        report.rows_rejected += written.rejected;
+        done += chunk.len();
+        progress.advance(chunk.len() as u64, done as u64, total);
     }
     progress.finish();
     report.rows_deleted = delete_missing(client, &keys).await?;

@@ -22,7 +22,7 @@ impl SyncStatus {
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    /// Rows Postgres refused as data and the sync dropped (see `sync::drain`).
+    /// Rows Postgres refused as data and the sync dropped (see `sync::write`).
     pub fn rejected(&self, rows: u64) {
         self.rows_rejected.fetch_add(rows, Ordering::Relaxed);
     }

@@ -1,0 +1,107 @@
+//! Writing a set of current records to the mirror, setting aside what Postgres refuses.
+//!
+//! A record Postgres refuses as data (SQLSTATE class 22: a value out of range, a character it
+//! cannot store) would fail its batch on every retry and stop the mirror for everyone. When a
+//! batch fails that way, its records are written one per transaction instead, parents first;
+//! the refused ones, and rows whose parent row was refused, are logged (kind and Postgres'
+//! message, never the key: a session's key is its token) and counted. The caller drops them
+//! from the outbox; `replay --verify` shows the difference they leave.
+
+use tokio_postgres::Client;
+
+use super::SyncError;
+use super::mirror::Rows;
+use crate::store::Current;
+use crate::store::records::RecordKind;
+
+/// What a write did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Rows written or deleted.
+    pub rows: usize,
+    /// Rows Postgres refused.
+    pub rejected: usize,
+}
+
+/// Writes `currents` in one transaction, or one by one if Postgres refuses a value.
+/// `overwrite` as in [`Rows::write`].
+pub async fn write_records(
+    client: &mut Client,
+    currents: Vec<Current>,
+    overwrite: bool,
+) -> Result<Written, SyncError> {
+    let mut rows = Rows::default();
+    for current in currents.iter().cloned() {
+        rows.add(current);
+    }
+    let count = rows.len();
+    let rejected = match write(client, rows, overwrite).await {
+        Ok(()) => 0,
+        Err(e) if refused_as_data(&e) => write_one_by_one(client, currents, overwrite).await?,
+        Err(e) => return Err(e),
+    };
+    Ok(Written {
+        rows: count - rejected,
+        rejected,
+    })
+}
+
+async fn write(client: &mut Client, rows: Rows, overwrite: bool) -> Result<(), SyncError> {
+    let txn = client.transaction().await?;
+    rows.write(&txn, overwrite).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn sqlstate(error: &SyncError) -> Option<&str> {
+    match error {
+        SyncError::Postgres(e) => e.code().map(|code| code.code()),
+        _ => None,
+    }
+}
+
+/// Postgres refused a value (SQLSTATE class 22, "data exception"): retrying cannot help.
+fn refused_as_data(error: &SyncError) -> bool {
+    sqlstate(error).is_some_and(|code| code.starts_with("22"))
+}
+
+/// Written one by one, parents go first, as in a batch (`Rows::write`).
+fn dependency_rank(current: &Current) -> u8 {
+    match current {
+        Current::User(_) => 0,
+        Current::Session(_) => 1,
+        Current::History(_) => 2,
+        Current::Completion(_) => 3,
+        Current::Cooldown(_) => 4,
+        Current::Deleted(RecordKind::Cooldown, _) => 5,
+        Current::Deleted(RecordKind::Session, _) => 6,
+        Current::Deleted(_, _) => 7,
+    }
+}
+
+/// Writes each record in its own transaction, parents first; returns how many Postgres
+/// refused: as data, or for lacking a parent row it refused before them (a foreign-key
+/// violation, SQLSTATE 23503, cannot come from ordering here). Any other failure aborts the
+/// step (the batch is retried; rows already written are skipped by their `sync_version`).
+async fn write_one_by_one(
+    client: &mut Client,
+    mut currents: Vec<Current>,
+    overwrite: bool,
+) -> Result<usize, SyncError> {
+    currents.sort_by_key(dependency_rank);
+    let mut rejected = 0;
+    for current in currents {
+        let kind = current.kind();
+        let mut rows = Rows::default();
+        rows.add(current);
+        match write(client, rows, overwrite).await {
+            Ok(()) => {}
+            Err(e) if refused_as_data(&e) || sqlstate(&e) == Some("23503") => {
+                rejected += 1;
+                tracing::error!(?kind, error = %e, "postgres refused a record; it stays in the store but not in the mirror");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(rejected)
+}

@@ -364,6 +364,21 @@ impl Config {
                 return fail(flag, "must be longer than 0");
             }
         }
+        // Times are milliseconds in i64 and Postgres timestamps end in the year 294276: a
+        // bound far below both keeps `now + duration` meaningful everywhere.
+        let bounded_durations = nonzero_durations.into_iter().chain([
+            ("call-cooldown", self.call_cooldown),
+            ("rescind-cooldown", self.rescind_cooldown),
+            ("call-grace", self.call_grace),
+            ("disconnect-grace", self.disconnect_grace),
+            ("history-hot-window", self.history_hot_window),
+            ("shutdown-timeout", self.shutdown_timeout),
+        ]);
+        for (flag, value) in bounded_durations {
+            if value > MAX_DURATION {
+                return fail(flag, "must be at most 10 years");
+            }
+        }
         if self.connections_warning > self.max_connections {
             return fail("connections-warning", "must not exceed --max-connections");
         }
@@ -407,6 +422,9 @@ impl Config {
     }
 }
 
+/// The longest any duration flag may be.
+const MAX_DURATION: Duration = Duration::from_secs(3650 * 86_400);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,6 +465,14 @@ mod tests {
         let mut config = Config::defaults();
         config.min_call_seconds = 2000;
         assert_eq!(config.validate().unwrap_err().flag, "min-call-seconds");
+
+        let mut config = Config::defaults();
+        config.permanent_session_ttl = Duration::from_secs(3651 * 86_400);
+        assert_eq!(config.validate().unwrap_err().flag, "permanent-session-ttl");
+
+        let mut config = Config::defaults();
+        config.call_cooldown = Duration::from_secs(u64::MAX / 2);
+        assert_eq!(config.validate().unwrap_err().flag, "call-cooldown");
 
         let mut config = Config::defaults();
         config.postgres_url = Some("mysql://secret@host".into());

@@ -19,6 +19,8 @@ pub mod proto;
 pub mod server;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod test_rng;
 
 // jemalloc: lower fragmentation under many small per-connection allocations, and real heap
 // statistics for `/health` (see `memory.rs`).

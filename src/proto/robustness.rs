@@ -9,33 +9,7 @@ use serde_json::{Map, Value, json};
 use super::ProtoError;
 use super::engine::{self, EnginePacket};
 use super::socketio::{self, RESERVED_EVENTS, SioKind, SioPacket};
-
-/// xorshift64: tiny, deterministic, good enough to generate test inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// Uniform-ish in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-
-    fn pick<'t, T>(&mut self, items: &'t [T]) -> &'t T {
-        &items[self.below(items.len())]
-    }
-}
+use crate::test_rng::Rng;
 
 /// Characters that matter to the grammar, plus some that stress UTF-8 and escaping.
 const ALPHABET: &[char] = &[

@@ -99,5 +99,5 @@ if [[ $what == all || $what == startup ]]; then
   rm -rf "$startup_dir"
   summary "## startup"; summary '```'; cat "$out/startup.txt" >> "$out/summary.md"; summary '```'
 fi
-"$bin/results_md" "$out" "bench/run.sh $*"
+"$bin/results_md" "$out" "bench/run.sh${*:+ $*}"
 echo "results in $out"

@@ -104,7 +104,7 @@ impl Domain {
         let from_user = self
             .presence
             .get(&me)
-            .map(|u| u.profile.caller_card_json())
+            .map(|u| u.profile.card_json())
             .unwrap_or(Value::Null);
         let payload = json!({
             "inviteId": format_id(&id),

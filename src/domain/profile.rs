@@ -4,7 +4,7 @@
 //! the store and `call:notify` / `call:start` / `/room/queue` are served from memory.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::ids::{UserId, format_id};
 
@@ -21,10 +21,12 @@ pub struct Profile {
     queue_card: Box<str>,
 }
 
-/// The profile part of a `/room/queue` item, in the original's field order.
+/// A profile as every API shows it (`/room/queue` and `/room/reel` items, `fromUser` of
+/// `call:notify`): `{userId, name, gender, selfieUrl?, videoUrl?}` in the original's field
+/// order, absent media omitted as the API does for every optional field.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct QueueCard<'a> {
+struct Card<'a> {
     user_id: String,
     name: &'a str,
     gender: &'a str,
@@ -42,53 +44,49 @@ impl Profile {
         selfie_url: Option<String>,
         video_url: Option<String>,
     ) -> Self {
-        let card = QueueCard {
-            user_id: format_id(&user_id),
-            name: &name,
-            gender: &gender,
-            selfie_url: selfie_url.as_deref(),
-            video_url: video_url.as_deref(),
-        };
-        let mut rendered = serde_json::to_string(&card).unwrap_or_else(|_| "{".to_owned());
-        // Left open: each viewer's own fields (cooldown, introduction) and `}` follow.
-        rendered.pop();
-        Self {
+        let mut profile = Self {
             user_id,
             name,
             gender,
             selfie_url,
             video_url,
-            queue_card: rendered.into_boxed_str(),
+            queue_card: Box::default(),
+        };
+        // Serializing strings cannot fail.
+        let mut rendered = serde_json::to_string(&profile.card()).unwrap_or_default();
+        // Left open: each viewer's own fields (cooldown, introduction) and `}` follow.
+        rendered.pop();
+        profile.queue_card = rendered.into_boxed_str();
+        profile
+    }
+
+    fn card(&self) -> Card<'_> {
+        Card {
+            user_id: format_id(&self.user_id),
+            name: &self.name,
+            gender: &self.gender,
+            selfie_url: self.selfie_url.as_deref(),
+            video_url: self.video_url.as_deref(),
         }
     }
 
-    /// `{"userId":..,"name":..,"gender":..[,"selfieUrl":..][,"videoUrl":..]` without the
-    /// closing brace, rendered once per profile: `/room/queue`, polled by every client every
-    /// few seconds, copies it instead of serializing the same profiles again and again.
+    /// The card without the closing brace, rendered once per profile: `/room/queue`, polled
+    /// by every client every few seconds, copies it instead of serializing the same profiles
+    /// again and again.
     pub fn queue_card_fields(&self) -> &str {
         &self.queue_card
     }
 
-    /// `fromUser` of `call:notify`: `{userId, name, gender, selfieUrl?, videoUrl?}`; absent
-    /// media are omitted, as the API does for every optional field.
-    pub(crate) fn caller_card_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("userId".into(), json!(format_id(&self.user_id)));
-        m.insert("name".into(), json!(self.name));
-        m.insert("gender".into(), json!(self.gender));
-        if let Some(url) = &self.selfie_url {
-            m.insert("selfieUrl".into(), json!(url));
-        }
-        if let Some(url) = &self.video_url {
-            m.insert("videoUrl".into(), json!(url));
-        }
-        Value::Object(m)
+    /// The card as a JSON value, for payloads built as values (`call:notify`, `/room/reel`).
+    pub fn card_json(&self) -> Value {
+        serde_json::to_value(self.card()).unwrap_or(Value::Null)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_queue_card_is_the_profile_as_an_open_json_object() {
@@ -116,5 +114,6 @@ mod tests {
             closed.starts_with(r#"{"userId":"#),
             "the original's field order"
         );
+        assert_eq!(profile.card_json(), parsed, "one card for every payload");
     }
 }

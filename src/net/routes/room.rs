@@ -2,6 +2,7 @@
 //! reel are served from the realtime domain's in-memory index: no store read per candidate.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -42,20 +43,6 @@ fn require_access(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<Auth
         ));
     }
     Ok(context)
-}
-
-fn card(profile: &Profile) -> Map<String, Value> {
-    let mut item = Map::new();
-    item.insert("userId".into(), json!(id_string(&profile.user_id)));
-    item.insert("name".into(), json!(profile.name));
-    item.insert("gender".into(), json!(profile.gender));
-    if let Some(url) = &profile.selfie_url {
-        item.insert("selfieUrl".into(), json!(url));
-    }
-    if let Some(url) = &profile.video_url {
-        item.insert("videoUrl".into(), json!(url));
-    }
-    item
 }
 
 /// `GET /room/queue`: everyone online and available but the caller, capped at
@@ -118,7 +105,7 @@ impl QueueBodyWriter {
             Some(until) => {
                 self.bytes
                     .extend_from_slice(br#","hasCooldown":true,"cooldownExpiry":"#);
-                self.bytes.extend_from_slice(until.to_string().as_bytes());
+                let _ = write!(self.bytes, "{until}");
             }
             None => self
                 .bytes
@@ -130,8 +117,7 @@ impl QueueBodyWriter {
 
     fn finish(mut self, total_available: usize) -> Vec<u8> {
         self.bytes.extend_from_slice(br#"],"totalAvailable":"#);
-        self.bytes
-            .extend_from_slice(total_available.to_string().as_bytes());
+        let _ = write!(self.bytes, "{total_available}");
         self.bytes.push(b'}');
         self.bytes
     }
@@ -176,7 +162,7 @@ pub fn reel(state: &Arc<AppState>, headers: &HeaderMap, uri: &Uri) -> Resp {
             let has_more = candidates.len() > limit;
             candidates.truncate(limit);
             let picked = candidates.iter().map(|p| p.user_id).collect();
-            let items: Vec<Value> = candidates.iter().map(|p| Value::Object(card(p))).collect();
+            let items: Vec<Value> = candidates.iter().map(|p| p.card_json()).collect();
             (picked, (items, has_more))
         })
     });

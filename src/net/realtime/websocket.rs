@@ -2,12 +2,13 @@
 //! socket reads client frames, writes the socket's outlet queue, and watches for a close.
 //!
 //! One task instead of a reader and a writer, and no per-socket read buffer: the task waits
-//! for readiness, reads into a buffer on its stack, and decodes frames from it (`ws_frames`).
+//! for readiness, reads into its thread's buffer, and decodes frames from it (`ws_frames`).
 //! An idle socket therefore costs its task, its outlet and the decoder's empty vectors. Frames
 //! queued for the client leave in batches, one `write` per batch (`outgoing`); while a batch
 //! is unwritten no new one is taken, so a client that stops reading fills its bounded outlet
 //! and is dropped, and one whose writes make no progress for `WRITE_TIMEOUT` is closed.
 
+use std::cell::RefCell;
 use std::io;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -34,8 +35,15 @@ use crate::server::AppState;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Frames taken from the outlet for one write.
 const WRITE_BATCH: usize = 64;
-/// Bytes read per readiness event. On the stack of a synchronous call, never in the task.
+/// Bytes read per readiness event.
 const READ_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// One read buffer per runtime thread, lent to whichever socket is reading: a waiting
+    /// socket holds none, and reads land in its spare capacity, so nothing is zeroed per read.
+    /// It is only borrowed inside the synchronous `read_once`, never across an await.
+    static READ_BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(READ_CHUNK));
+}
 
 pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> Resp {
     if let Some(refused) = at_capacity(state) {
@@ -148,16 +156,17 @@ impl Connection {
         }
     }
 
-    /// One non-blocking read, decoded and handled. The buffer lives on this synchronous
-    /// call's stack, so a waiting socket holds none.
+    /// One non-blocking read, decoded and handled, in this thread's read buffer.
     fn read_once(&mut self, session: &mut SocketSession, outlet: &Outlet) -> Result<(), Violation> {
-        let mut buffer = [0u8; READ_CHUNK];
-        match self.stream.try_read(&mut buffer) {
-            Ok(0) => Err("transport closed"),
-            Ok(n) => self.receive(&mut buffer[..n], session, outlet),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            Err(_) => Err("transport closed"),
-        }
+        READ_BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            match self.stream.try_read_buf(buffer) {
+                Ok(0) => Err("transport closed"),
+                Ok(_) => self.receive(buffer, session, outlet),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+                Err(_) => Err("transport closed"),
+            }
+        })
     }
 
     fn receive(

@@ -24,20 +24,6 @@ pub enum Current {
     Deleted(RecordKind, Vec<u8>),
 }
 
-impl Current {
-    /// The kind of record this is (or was).
-    pub fn kind(&self) -> RecordKind {
-        match self {
-            Current::User(_) => RecordKind::User,
-            Current::Session(_) => RecordKind::Session,
-            Current::History(_) => RecordKind::History,
-            Current::Completion(_) => RecordKind::Completion,
-            Current::Cooldown(_) => RecordKind::Cooldown,
-            Current::Deleted(kind, _) => *kind,
-        }
-    }
-}
-
 fn id(bytes: &[u8]) -> Option<Id> {
     bytes.try_into().ok()
 }

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use tokio_postgres::Client;
 
 use super::SyncError;
+use super::mirror::Rows;
 use super::write::write_records;
 use crate::store::Store;
 
@@ -27,11 +28,11 @@ pub async fn drain_once(
     client: &mut Client,
     batch: usize,
 ) -> Result<DrainReport, SyncError> {
-    let (seqs, currents) = {
+    let (seqs, rows) = {
         let reader = store.read()?;
         let entries = reader.outbox_batch(batch)?;
         let mut seen = HashSet::new();
-        let mut currents = Vec::new();
+        let mut rows = Rows::default();
         let mut seqs = Vec::with_capacity(entries.len());
         for (seq, entry) in entries {
             seqs.push(seq);
@@ -40,16 +41,16 @@ pub async fn drain_once(
                 continue;
             }
             match reader.current(entry.kind, &entry.key)? {
-                Some(current) => currents.push(current),
+                Some(current) => rows.add(current),
                 None => tracing::warn!(seq, kind = ?entry.kind, "undecodable outbox key skipped"),
             }
         }
-        (seqs, currents)
+        (seqs, rows)
     };
     if seqs.is_empty() {
         return Ok(DrainReport::default());
     }
-    let written = write_records(client, currents, false).await?;
+    let written = write_records(client, rows, false).await?;
     let removed = {
         let seqs = seqs.clone();
         store.write(move |tx| tx.remove_outbox(&seqs)).await?

@@ -62,6 +62,46 @@ impl Rows {
         }
     }
 
+    /// One `Rows` per row, in the order [`Rows::write`] writes them (parents first), each
+    /// with the kind of its record: for writing a batch row by row.
+    pub fn into_singles(self) -> Vec<(RecordKind, Rows)> {
+        fn one(kind: RecordKind, fill: impl FnOnce(&mut Rows)) -> (RecordKind, Rows) {
+            let mut rows = Rows::default();
+            fill(&mut rows);
+            (kind, rows)
+        }
+        let mut singles = Vec::with_capacity(self.len());
+        for user in self.users {
+            singles.push(one(RecordKind::User, |r| r.users.push(user)));
+        }
+        for session in self.sessions {
+            singles.push(one(RecordKind::Session, |r| r.sessions.push(session)));
+        }
+        for entry in self.history {
+            singles.push(one(RecordKind::History, |r| r.history.push(entry)));
+        }
+        for completion in self.completions {
+            singles.push(one(RecordKind::Completion, |r| {
+                r.completions.push(completion)
+            }));
+        }
+        for cooldown in self.cooldowns {
+            singles.push(one(RecordKind::Cooldown, |r| r.cooldowns.push(cooldown)));
+        }
+        for pair in self.deleted_cooldowns {
+            singles.push(one(RecordKind::Cooldown, |r| {
+                r.deleted_cooldowns.push(pair)
+            }));
+        }
+        for token in self.deleted_sessions {
+            singles.push(one(RecordKind::Session, |r| r.deleted_sessions.push(token)));
+        }
+        for id in self.deleted_users {
+            singles.push(one(RecordKind::User, |r| r.deleted_users.push(id)));
+        }
+        singles
+    }
+
     pub fn len(&self) -> usize {
         self.users.len()
             + self.sessions.len()

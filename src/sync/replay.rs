@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio_postgres::Client;
 use uuid::Uuid;
 
+use super::mirror::Rows;
 use super::offline::open_offline;
 use super::write::write_records;
 use super::{TableComparison, compare, connect, drain_once, migrate};
@@ -210,12 +211,19 @@ async fn push_everything(
     })?;
     drop(reader);
     let mut done = 0;
-    for chunk in pending.chunks(batch.max(1)) {
-        let written = write_records(client, chunk.to_vec(), true).await?;
+    let mut pending = pending.into_iter().peekable();
+    while pending.peek().is_some() {
+        let mut rows = Rows::default();
+        let mut in_chunk = 0;
+        for current in pending.by_ref().take(batch.max(1)) {
+            rows.add(current);
+            in_chunk += 1;
+        }
+        let written = write_records(client, rows, true).await?;
         report.rows_written += written.rows;
         report.rows_rejected += written.rejected;
-        done += chunk.len();
-        progress.advance(chunk.len() as u64, done as u64, total);
+        done += in_chunk;
+        progress.advance(in_chunk as u64, done as u64, total);
     }
     progress.finish();
     report.rows_deleted = delete_missing(client, &keys).await?;

@@ -11,8 +11,6 @@ use tokio_postgres::Client;
 
 use super::SyncError;
 use super::mirror::Rows;
-use crate::store::Current;
-use crate::store::records::RecordKind;
 
 /// What a write did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -23,21 +21,17 @@ pub struct Written {
     pub rejected: usize,
 }
 
-/// Writes `currents` in one transaction, or one by one if Postgres refuses a value.
+/// Writes `rows` in one transaction, or row by row if Postgres refuses a value.
 /// `overwrite` as in [`Rows::write`].
 pub async fn write_records(
     client: &mut Client,
-    currents: Vec<Current>,
+    rows: Rows,
     overwrite: bool,
 ) -> Result<Written, SyncError> {
-    let mut rows = Rows::default();
-    for current in currents.iter().cloned() {
-        rows.add(current);
-    }
     let count = rows.len();
-    let rejected = match write(client, rows, overwrite).await {
+    let rejected = match write(client, &rows, overwrite).await {
         Ok(()) => 0,
-        Err(e) if refused_as_data(&e) => write_one_by_one(client, currents, overwrite).await?,
+        Err(e) if refused_as_data(&e) => write_one_by_one(client, rows, overwrite).await?,
         Err(e) => return Err(e),
     };
     Ok(Written {
@@ -46,7 +40,7 @@ pub async fn write_records(
     })
 }
 
-async fn write(client: &mut Client, rows: Rows, overwrite: bool) -> Result<(), SyncError> {
+async fn write(client: &mut Client, rows: &Rows, overwrite: bool) -> Result<(), SyncError> {
     let txn = client.transaction().await?;
     rows.write(&txn, overwrite).await?;
     txn.commit().await?;
@@ -65,36 +59,18 @@ fn refused_as_data(error: &SyncError) -> bool {
     sqlstate(error).is_some_and(|code| code.starts_with("22"))
 }
 
-/// Written one by one, parents go first, as in a batch (`Rows::write`).
-fn dependency_rank(current: &Current) -> u8 {
-    match current {
-        Current::User(_) => 0,
-        Current::Session(_) => 1,
-        Current::History(_) => 2,
-        Current::Completion(_) => 3,
-        Current::Cooldown(_) => 4,
-        Current::Deleted(RecordKind::Cooldown, _) => 5,
-        Current::Deleted(RecordKind::Session, _) => 6,
-        Current::Deleted(_, _) => 7,
-    }
-}
-
-/// Writes each record in its own transaction, parents first; returns how many Postgres
-/// refused: as data, or for lacking a parent row it refused before them (a foreign-key
-/// violation, SQLSTATE 23503, cannot come from ordering here). Any other failure aborts the
-/// step (the batch is retried; rows already written are skipped by their `sync_version`).
+/// Writes each row in its own transaction, parents first; returns how many Postgres refused:
+/// as data, or for lacking a parent row it refused before them (a foreign-key violation,
+/// SQLSTATE 23503, cannot come from ordering here). Any other failure aborts the step (the
+/// batch is retried; rows already written are skipped by their `sync_version`).
 async fn write_one_by_one(
     client: &mut Client,
-    mut currents: Vec<Current>,
+    rows: Rows,
     overwrite: bool,
 ) -> Result<usize, SyncError> {
-    currents.sort_by_key(dependency_rank);
     let mut rejected = 0;
-    for current in currents {
-        let kind = current.kind();
-        let mut rows = Rows::default();
-        rows.add(current);
-        match write(client, rows, overwrite).await {
+    for (kind, single) in rows.into_singles() {
+        match write(client, &single, overwrite).await {
             Ok(()) => {}
             Err(e) if refused_as_data(&e) || sqlstate(&e) == Some("23503") => {
                 rejected += 1;

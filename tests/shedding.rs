@@ -88,11 +88,6 @@ async fn critical_memory_refuses_new_connections_and_heavy_routes() {
         "Server at capacity, please try again shortly"
     );
 
-    let metrics = reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics_text().await;
     assert!(metrics.contains("napalmsky_shedding_load 1"), "{metrics}");
 }

@@ -79,6 +79,15 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
     users
 }
 
+/// A server mirroring to `url`, draining every 20 ms.
+async fn syncing_to(url: &str) -> TestServer {
+    TestServer::start_with(|c| {
+        c.postgres_url = Some(url.to_owned());
+        c.sync_interval = Duration::from_millis(20);
+    })
+    .await
+}
+
 async fn synced(server: &TestServer) -> bool {
     let health = server.get("/health", None).await;
     health.body["sync"]["outboxDepth"] == 0 && health.body["sync"]["lastError"].is_null()
@@ -103,11 +112,7 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     let Some(url) = fresh_database().await else {
         return;
     };
-    let server = TestServer::start_with(|c| {
-        c.postgres_url = Some(url.clone());
-        c.sync_interval = Duration::from_millis(20);
-    })
-    .await;
+    let server = syncing_to(&url).await;
     let users = workload(&server, "conv").await;
     wait_until(30, "the outbox to drain", || synced(&server)).await;
     let state = server.running().state().clone();
@@ -186,11 +191,7 @@ async fn postgres_outage_never_fails_requests_and_the_mirror_catches_up() {
         through_proxy, url,
         "the test database URL goes through the proxy"
     );
-    let server = TestServer::start_with(|c| {
-        c.postgres_url = Some(through_proxy.clone());
-        c.sync_interval = Duration::from_millis(20);
-    })
-    .await;
+    let server = syncing_to(&through_proxy).await;
     workload(&server, "before").await;
     wait_until(30, "the first drain", || synced(&server)).await;
 
@@ -222,11 +223,7 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
     let Some(url) = fresh_database().await else {
         return;
     };
-    let server = TestServer::start_with(|c| {
-        c.postgres_url = Some(url.clone());
-        c.sync_interval = Duration::from_millis(20);
-    })
-    .await;
+    let server = syncing_to(&url).await;
     let (poisoned, _) = server.guest("poisoned").await;
     let (healthy, token) = server.guest("healthy").await;
     wait_until(10, "the signups to be mirrored", || synced(&server)).await;
@@ -288,12 +285,7 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
         .await
         .unwrap();
     assert_eq!(later_rows.len(), 1, "later signups are mirrored");
-    let metrics = reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics_text().await;
     assert!(
         metrics.contains("napalmsky_sync_rows_rejected_total 3"),
         "{metrics}"

@@ -128,6 +128,16 @@ impl TestServer {
         }
     }
 
+    /// `GET /metrics` (Prometheus text, not JSON).
+    pub async fn metrics_text(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(Method::GET, path, token, None, &[]).await
     }

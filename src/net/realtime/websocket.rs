@@ -49,14 +49,18 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
     if let Some(refused) = at_capacity(state) {
         return refused;
     }
-    let (response, pending) = match fastwebsockets::upgrade::upgrade(&mut request) {
+    // The connection is taken first, so fastwebsockets only checks the request and writes the
+    // handshake answer: awaiting its own upgrade future would build (and allocate the read
+    // buffer of) a WebSocket this transport does not use.
+    let pending = hyper::upgrade::on(&mut request);
+    let (response, _) = match fastwebsockets::upgrade::upgrade(&mut request) {
         Ok(upgrade) => upgrade,
         Err(_) => return engine_error(3, "Bad request"),
     };
     let state = state.clone();
     let task = async move {
         let upgraded = match pending.await {
-            Ok(ws) => ws.into_inner().into_inner(),
+            Ok(upgraded) => upgraded,
             Err(e) => return tracing::debug!(error = %e, "websocket upgrade failed"),
         };
         // The server serves plain TCP connections, so this is the accepted stream.

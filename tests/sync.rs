@@ -291,29 +291,24 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
         "{metrics}"
     );
     let pg = client(&url).await;
-    let socials: serde_json::Value = pg
-        .query_one(
-            "SELECT socials FROM users WHERE user_id = $1",
-            &[&uuid::Uuid::parse_str(&healthy).unwrap()],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let mirrored_socials = |user: String| {
+        let pg = &pg;
+        async move {
+            let id = uuid::Uuid::parse_str(&user).unwrap();
+            let row = pg
+                .query_one("SELECT socials FROM users WHERE user_id = $1", &[&id])
+                .await
+                .unwrap();
+            row.get::<_, serde_json::Value>(0)
+        }
+    };
     assert_eq!(
-        socials,
+        mirrored_socials(healthy).await,
         json!({"x": "@fine"}),
         "the healthy change was mirrored"
     );
-    let poisoned_socials: serde_json::Value = pg
-        .query_one(
-            "SELECT socials FROM users WHERE user_id = $1",
-            &[&uuid::Uuid::parse_str(&poisoned).unwrap()],
-        )
-        .await
-        .unwrap()
-        .get(0);
     assert_eq!(
-        poisoned_socials,
+        mirrored_socials(poisoned).await,
         json!({}),
         "the mirror keeps the last version Postgres accepted"
     );

@@ -57,3 +57,33 @@ async fn users_and_sessions_survive_a_restart() {
     // Outbox entries are durable too: nothing drained them.
     assert!(health.body["sync"]["outboxDepth"].as_u64().unwrap() >= 8);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_server_has_released_its_data_directory_even_with_clients_connected() {
+    // A long shutdown timeout: stopping must not spend it waiting for clients that are gone.
+    let server = TestServer::start_with(|config| {
+        config.shutdown_timeout = std::time::Duration::from_secs(120);
+    })
+    .await;
+    let (_socket, _token) = common::ws::authenticated(&server).await;
+    let handshake = server
+        .http
+        .get(format!(
+            "{}/socket.io/?EIO=4&transport=polling",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(handshake.status(), 200);
+    let health = server.get("/health", None).await;
+    assert_eq!(health.body["realtime"]["pollingSessions"], 1);
+    assert_eq!(health.body["realtime"]["onlineUsers"], 1);
+
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), server.stop()).await;
+    let (dir, clock) = stopped.expect("shutdown waited for clients that can no longer come");
+
+    // Every task holding the store has ended: the directory opens again at once.
+    let server = TestServer::start_in(dir, clock, |_| {}).await;
+    assert_eq!(server.get("/health", None).await.body["store"]["users"], 1);
+}

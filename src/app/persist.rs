@@ -11,7 +11,7 @@ use crate::server::AppState;
 
 pub fn spawn(state: &Arc<AppState>, durable: Durable) {
     let state = state.clone();
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         match durable {
             Durable::Cooldown { a, b, until } => {
                 let written = state

@@ -29,7 +29,7 @@ fn heartbeat_resolution(ping_interval: Duration) -> Duration {
 }
 
 pub fn spawn_tickers(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         let mut presence = tokio::time::interval(state.config.presence_interval);
         let mut timers = tokio::time::interval(TIMER_RESOLUTION);
         let mut heartbeat = tokio::time::interval(heartbeat_resolution(state.config.ping_interval));
@@ -76,7 +76,7 @@ fn broadcast_presence(state: &Arc<AppState>) {
     let slice = recipients.len().div_ceil(BROADCAST_SLICES).max(1);
     let pause = state.config.presence_interval / (BROADCAST_SLICES as u32 + 1);
     let state = state.clone();
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         for (i, chunk) in recipients.chunks(slice).enumerate() {
             if i > 0 {
                 tokio::time::sleep(pause).await;

@@ -80,7 +80,7 @@ pub fn require_auth(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<Au
 /// Deletes an expired session met on access, without making the request wait for it.
 fn forget_expired(state: &Arc<AppState>, token: crate::store::Id) {
     let state = state.clone();
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         if let Err(e) = state
             .store
             .write(move |tx| accounts::delete_session(tx, token))

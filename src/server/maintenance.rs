@@ -14,7 +14,7 @@ use crate::memory::resident_bytes;
 const PURGE_BATCH: usize = 1000;
 
 pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         let mut cleanup = tokio::time::interval(state.config.cleanup_interval);
         let mut monitor = tokio::time::interval(state.config.monitor_interval);
         loop {

@@ -23,6 +23,8 @@ pub struct RunningServer {
     addr: SocketAddr,
     state: Arc<AppState>,
     stop: watch::Sender<bool>,
+    /// Tells the sync worker to flush and return; sent after the background tasks finished.
+    flush: watch::Sender<bool>,
     accept_loop: JoinHandle<()>,
     sync_worker: Option<JoinHandle<()>>,
 }
@@ -46,13 +48,15 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
     crate::app::spawn_tickers(state.clone(), stopped.clone());
-    let sync_worker = crate::sync::spawn_worker(state.clone(), stopped.clone());
+    let (flush, flushing) = watch::channel(false);
+    let sync_worker = crate::sync::spawn_worker(state.clone(), flushing);
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
         addr,
         state,
         stop,
+        flush,
         accept_loop,
         sync_worker,
     })
@@ -87,11 +91,28 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.accept_loop.await;
+        // Sockets are closed and requests done; what they started (a finished call's history,
+        // a cooldown) is written before the sync flushes the outbox and the store closes.
+        self.state.requests_over.cancel();
+        self.state.tasks.close();
+        let deadline = self.state.config.shutdown_timeout;
+        if tokio::time::timeout(deadline, self.state.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("background tasks did not finish before the shutdown timeout");
+        }
+        let _ = self.flush.send(true);
         if let Some(worker) = self.sync_worker {
             let _ = worker.await;
         }
         self.state.store.close().await;
         tracing::info!("store closed");
+    }
+
+    /// A receiver that sees `true` once shutdown begins, for tasks started after `start`.
+    pub fn stop_signal(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
     }
 }
 
@@ -177,7 +198,7 @@ pub fn serve_blocking(config: Config) -> anyhow::Result<()> {
         log_config(&config);
         let server = start(config, Arc::new(SystemClock)).await?;
         systemd::ready();
-        systemd::spawn_watchdog(server.state().clone());
+        systemd::spawn_watchdog(server.state().clone(), server.stop_signal());
         let store_failed = wait_for_stop(&server).await?;
         systemd::stopping();
         server.shutdown().await;

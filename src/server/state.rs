@@ -1,4 +1,8 @@
+use std::future::Future;
 use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::accounts::PasswordHasher;
 use crate::app::{Realtime, ReelCursors};
@@ -26,6 +30,11 @@ pub struct AppState {
     pub reels: ReelCursors,
     pub sync: SyncStatus,
     pub shedder: LoadShedder,
+    /// Every task that holds this state. Shutdown waits for them before closing the store, so
+    /// their writes land and the data directory is released when `shutdown` returns.
+    pub tasks: TaskTracker,
+    /// Cancelled once shutdown has served the last request: nothing waits for clients then.
+    pub requests_over: CancellationToken,
 }
 
 impl AppState {
@@ -51,7 +60,17 @@ impl AppState {
             reels: ReelCursors::default(),
             sync: SyncStatus::default(),
             shedder: LoadShedder::default(),
+            tasks: TaskTracker::new(),
+            requests_over: CancellationToken::new(),
         }))
+    }
+
+    /// Spawns a task that shutdown waits for (see `tasks`).
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(task);
     }
 }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use sd_notify::NotifyState;
+use tokio::sync::watch;
 
 use super::AppState;
 
@@ -17,16 +18,19 @@ pub fn stopping() {
 
 /// Pings the watchdog at half its period for as long as the runtime schedules this task and
 /// the store accepts writes: a wedged runtime or a failed store gets the service restarted.
-pub fn spawn_watchdog(state: Arc<AppState>) {
+pub fn spawn_watchdog(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     let mut usec = 0;
     if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
         return;
     }
     let period = std::time::Duration::from_micros(usec / 2);
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         let mut tick = tokio::time::interval(period);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => return,
+            }
             let healthy = state.store.health().is_ok_and(|h| !h.failed);
             if healthy {
                 let _ = sd_notify::notify(false, &[NotifyState::Watchdog]);

@@ -93,10 +93,15 @@ pub fn handshake(state: &Arc<AppState>) -> Resp {
     state.polling.lock().insert(sid.clone(), polling.clone());
     // When the session ends, for whatever reason, it leaves the registry and the domain.
     let state = state.clone();
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         outlet.closed().await;
         lock_session(&polling).finish();
-        let _ = tokio::time::timeout(LAST_POLL_WAIT, polling.drained.notified()).await;
+        tokio::select! {
+            _ = polling.drained.notified() => {}
+            _ = tokio::time::sleep(LAST_POLL_WAIT) => {}
+            // During shutdown no GET can come any more.
+            _ = state.requests_over.cancelled() => {}
+        }
         state.polling.lock().remove(&sid);
     });
     text(StatusCode::OK, open)

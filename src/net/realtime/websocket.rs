@@ -57,7 +57,7 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
         Ok(upgrade) => upgrade,
         Err(_) => return engine_error(3, "Bad request"),
     };
-    let state = state.clone();
+    let owned = state.clone();
     let task = async move {
         let upgraded = match pending.await {
             Ok(upgraded) => upgraded,
@@ -71,12 +71,12 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
                 let hyper::upgrade::Parts { io, read_buf, .. } = parts;
                 let early = read_buf.to_vec();
                 drop(read_buf);
-                run(state, io.into_inner(), early).await
+                run(owned, io.into_inner(), early).await
             }
             Err(_) => tracing::error!("websocket upgraded over an unexpected transport"),
         }
     };
-    tokio::spawn(task);
+    state.spawn(task);
     let (parts, _) = response.into_parts();
     let mut response = hyper::Response::from_parts(parts, Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

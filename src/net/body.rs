@@ -1,7 +1,8 @@
 //! Reading request bodies and typed JSON fields, with the client-facing errors.
 
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::StatusCode;
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use serde_json::{Map, Value};
 
@@ -9,18 +10,24 @@ use super::respond::{Resp, error};
 
 pub type Object = Map<String, Value>;
 
+/// Bytes of an oversized body still read (and dropped) before the 413 goes out. A client is
+/// usually still sending when the refusal is ready; closing on unread bytes resets the
+/// connection and the client sees a broken pipe instead of the answer. Beyond this the
+/// connection is cut.
+const DISCARD_AT_MOST: usize = 8 * 1024 * 1024;
+
 /// Reads at most `limit` bytes and parses a JSON object. An empty body is an empty object
 /// (as Express gives handlers `{}`), so missing fields get their own precise message.
 pub async fn json_object(body: Incoming, limit: usize) -> Result<Object, Resp> {
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+    let bytes = match read_limited(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => {
             return Err(error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Request body too large",
             ));
         }
-        Err(_) => {
+        Err(BodyError::Unreadable) => {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 "Could not read request body",
@@ -55,4 +62,42 @@ pub fn optional_str<'a>(object: &'a Object, field: &str) -> Result<Option<&'a st
 /// Like `optional_str`, with an empty (or blank) string also counting as absent.
 pub fn non_blank_str<'a>(object: &'a Object, field: &str) -> Result<Option<&'a str>, Resp> {
     Ok(optional_str(object, field)?.filter(|text| !text.trim().is_empty()))
+}
+
+/// Why a body was not read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// The whole body if it fits in `limit` bytes. An oversized one is discarded up to
+/// `DISCARD_AT_MOST` before `TooLarge` is returned, so the refusal reaches the client.
+pub async fn read_limited(mut body: Incoming, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let mut bytes = Vec::new();
+    let mut discarded: Option<usize> = None;
+    while let Some(frame) = body.frame().await {
+        let data = match frame.map(Frame::into_data) {
+            Ok(Ok(data)) => data,
+            Ok(Err(_trailers)) => continue,
+            Err(_) => return Err(BodyError::Unreadable),
+        };
+        match discarded.as_mut() {
+            Some(total) => {
+                *total += data.len();
+                if *total > DISCARD_AT_MOST {
+                    break;
+                }
+            }
+            None if bytes.len() + data.len() > limit => {
+                bytes = Vec::new();
+                discarded = Some(0);
+            }
+            None => bytes.extend_from_slice(&data),
+        }
+    }
+    match discarded {
+        Some(_) => Err(BodyError::TooLarge),
+        None => Ok(bytes),
+    }
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use super::session::{Flow, SocketSession};
 use super::{at_capacity, engine_error};
 use crate::app::{Out, Outlet};
+use crate::net::body::read_limited;
 use crate::net::respond::Resp;
 use crate::proto::engine;
 use crate::server::AppState;
@@ -144,8 +145,8 @@ pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {
     let Some(polling) = state.polling.get(sid) else {
         return unknown_sid();
     };
-    let bytes = match Limited::new(body, state.config.max_payload).collect().await {
-        Ok(collected) => collected.to_bytes(),
+    let bytes = match read_limited(body, state.config.max_payload).await {
+        Ok(bytes) => bytes,
         Err(_) => {
             polling.outlet.close();
             return text(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");

@@ -243,6 +243,10 @@ pub struct Config {
     #[arg(long, env = "NAPALMSKY_SEND_QUEUE_CAPACITY", default_value_t = 256)]
     pub send_queue_capacity: usize,
 
+    /// A WebSocket client whose connection accepts no bytes for this long is disconnected.
+    #[arg(long, env = "NAPALMSKY_WRITE_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub write_timeout: Duration,
+
     /// Password hashes computed at once (each Argon2id hash holds its memory cost).
     #[arg(long, env = "NAPALMSKY_PASSWORD_HASH_CONCURRENCY", default_value_t = 2)]
     pub password_hash_concurrency: usize,
@@ -358,6 +362,7 @@ impl Config {
             ("ping-interval", self.ping_interval),
             ("ping-timeout", self.ping_timeout),
             ("header-read-timeout", self.header_read_timeout),
+            ("write-timeout", self.write_timeout),
         ];
         for (flag, value) in nonzero_durations {
             if value.is_zero() {

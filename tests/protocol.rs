@@ -194,6 +194,43 @@ async fn a_fragmented_message_over_max_payload_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() {
+    // The queue is far larger than what is sent, so only the write timeout can end this.
+    let server = TestServer::start_with(|c| {
+        c.send_queue_capacity = 100_000;
+        c.write_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.running().addr()).await.unwrap();
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        server.running().addr()
+    );
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    let realtime = &server.running().state().realtime;
+    assert_eq!(realtime.socket_count(), 1);
+    // Pings echo their payload: 40 MB of pongs, far beyond what the socket buffers hold,
+    // while this client never reads. The heartbeat (25 s + 20 s) cannot end it in time.
+    let ping = format!("2{}", "p".repeat(256 * 1024));
+    for _ in 0..160 {
+        if ws.send(Message::text(ping.clone())).await.is_err() {
+            break;
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while realtime.socket_count() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a connection that accepts nothing is still open"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_healthy(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_disconnected() {
     let server = TestServer::start_with(|c| {
         c.send_queue_capacity = 16;

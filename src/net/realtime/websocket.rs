@@ -6,7 +6,7 @@
 //! An idle socket therefore costs its task, its outlet and the decoder's empty vectors. Frames
 //! queued for the client leave in batches, one `write` per batch (`outgoing`); while a batch
 //! is unwritten no new one is taken, so a client that stops reading fills its bounded outlet
-//! and is dropped, and one whose writes make no progress for `WRITE_TIMEOUT` is closed.
+//! and is dropped, and one whose writes make no progress for `--write-timeout` is closed.
 
 use std::cell::RefCell;
 use std::io;
@@ -31,8 +31,6 @@ use crate::app::{Out, Outlet};
 use crate::net::respond::Resp;
 use crate::server::AppState;
 
-/// A write that makes no progress for this long means a dead or hostile peer.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Frames taken from the outlet for one write.
 const WRITE_BATCH: usize = 64;
 /// Bytes read per readiness event.
@@ -95,6 +93,7 @@ async fn run(state: Arc<AppState>, stream: TcpStream, mut early: Vec<u8>) {
         stream,
         decoder: Decoder::new(state.config.max_payload),
         outgoing: Outgoing::default(),
+        write_timeout: state.config.write_timeout,
     };
     let received = connection.receive(&mut early, &mut session, &outlet);
     drop(early);
@@ -114,6 +113,8 @@ struct Connection {
     stream: TcpStream,
     decoder: Decoder,
     outgoing: Outgoing,
+    /// A write that makes no progress for this long means a dead or hostile peer.
+    write_timeout: Duration,
 }
 
 impl Connection {
@@ -130,7 +131,7 @@ impl Connection {
                         return "transport closed";
                     }
                     match self.outgoing.write_some(&self.stream) {
-                        Ok(true) => write_deadline = Instant::now() + WRITE_TIMEOUT,
+                        Ok(true) => write_deadline = Instant::now() + self.write_timeout,
                         Ok(false) => {}
                         Err(_) => return "transport closed",
                     }
@@ -154,7 +155,7 @@ impl Connection {
                     if self.outgoing.write_some(&self.stream).is_err() {
                         return "transport closed";
                     }
-                    write_deadline = Instant::now() + WRITE_TIMEOUT;
+                    write_deadline = Instant::now() + self.write_timeout;
                 }
             }
         }
@@ -196,7 +197,7 @@ impl Connection {
 
     /// Writes what was queued before the close, then a close frame, then shuts the socket.
     async fn say_goodbye(&mut self, outlet: &Outlet) {
-        let _ = tokio::time::timeout(WRITE_TIMEOUT, async {
+        let _ = tokio::time::timeout(self.write_timeout, async {
             while let Some(batch) = outlet.next_batch(WRITE_BATCH).await {
                 self.outgoing.push(&batch);
             }

@@ -107,26 +107,35 @@ impl Outlet {
         }
     }
 
-    /// Up to `max` queued frames, waiting for the first. `None` once closed and drained.
-    pub async fn next_batch(&self, max: usize) -> Option<Vec<Out>> {
+    /// Resolves once a frame is queued or the outlet is closed; [`Outlet::drain`] then takes
+    /// the frames. Two steps, so the frames go straight into the transport's buffer rather
+    /// than through a batch allocated per wake-up.
+    pub async fn ready(&self) {
         loop {
             {
-                let mut queue = self.lock();
-                if !queue.frames.is_empty() {
-                    let take = queue.frames.len().min(max);
-                    let batch: Vec<Out> = queue.frames.drain(..take).collect();
-                    if queue.frames.is_empty() && queue.frames.capacity() > KEEP_SLOTS {
-                        queue.frames = VecDeque::new();
-                    }
-                    return Some(batch);
-                }
-                if queue.closed {
-                    return None;
+                let queue = self.lock();
+                if !queue.frames.is_empty() || queue.closed {
+                    return;
                 }
             }
             // A frame queued between the check and here left a permit: no lost wakeup.
             self.wake.notified().await;
         }
+    }
+
+    /// Hands up to `max` queued frames, oldest first, to `take`. `false` once the outlet is
+    /// closed and nothing is left to write.
+    pub fn drain(&self, max: usize, take: impl FnMut(Out)) -> bool {
+        let mut queue = self.lock();
+        if queue.frames.is_empty() {
+            return !queue.closed;
+        }
+        let count = queue.frames.len().min(max);
+        queue.frames.drain(..count).for_each(take);
+        if queue.frames.is_empty() && queue.frames.capacity() > KEEP_SLOTS {
+            queue.frames = VecDeque::new();
+        }
+        true
     }
 
     pub fn seen(&self, now: i64) {
@@ -138,6 +147,13 @@ impl Outlet {
 mod tests {
     use super::*;
 
+    /// What a transport does: waits, then takes up to `max` frames; `None` once drained.
+    async fn next_batch(outlet: &Outlet, max: usize) -> Option<Vec<Out>> {
+        outlet.ready().await;
+        let mut batch = Vec::new();
+        outlet.drain(max, |out| batch.push(out)).then_some(batch)
+    }
+
     fn text(s: &'static str) -> Out {
         Out::Text(Bytes::from_static(s.as_bytes()))
     }
@@ -148,17 +164,16 @@ mod tests {
         outlet.try_send(text("a")).expect("room");
         outlet.try_send(text("b")).expect("room");
         assert_eq!(outlet.try_send(text("c")), Err(Undeliverable::Full));
-        let batch = outlet.next_batch(10).await.expect("frames");
-        assert_eq!(batch.len(), 2);
+        assert_eq!(next_batch(&outlet, 10).await.map(|b| b.len()), Some(2));
         outlet.try_send(text("d")).expect("room again");
         outlet.close();
         assert_eq!(outlet.try_send(text("e")), Err(Undeliverable::Gone));
         assert_eq!(
-            outlet.next_batch(10).await.map(|b| b.len()),
+            next_batch(&outlet, 10).await.map(|b| b.len()),
             Some(1),
             "queued before close"
         );
-        assert!(outlet.next_batch(10).await.is_none());
+        assert!(next_batch(&outlet, 10).await.is_none());
         outlet.closed().await;
     }
 
@@ -167,7 +182,7 @@ mod tests {
         let outlet = std::sync::Arc::new(Outlet::new(4, 0));
         let writer = {
             let outlet = outlet.clone();
-            tokio::spawn(async move { outlet.next_batch(4).await.map(|b| b.len()) })
+            tokio::spawn(async move { next_batch(&outlet, 4).await.map(|b| b.len()) })
         };
         tokio::task::yield_now().await;
         outlet.try_send(text("x")).expect("room");

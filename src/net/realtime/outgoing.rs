@@ -26,12 +26,10 @@ impl Outgoing {
         self.written == self.bytes.len()
     }
 
-    pub fn push(&mut self, batch: &[Out]) {
-        for out in batch {
-            match out {
-                Out::Text(text) => ws_frames::encode(&mut self.bytes, OpCode::Text, text),
-                Out::Pong(payload) => ws_frames::encode(&mut self.bytes, OpCode::Pong, payload),
-            }
+    pub fn push(&mut self, out: Out) {
+        match out {
+            Out::Text(text) => ws_frames::encode(&mut self.bytes, OpCode::Text, &text),
+            Out::Pong(payload) => ws_frames::encode(&mut self.bytes, OpCode::Pong, &payload),
         }
     }
 
@@ -95,11 +93,9 @@ mod tests {
         let (server, mut client) = pair().await;
         let mut out = Outgoing::default();
         let big = Bytes::from(vec![b'b'; 10_000]);
-        out.push(&[
-            Out::Text(Bytes::from_static(b"40")),
-            Out::Pong(Bytes::from_static(b"p")),
-            Out::Text(big),
-        ]);
+        out.push(Out::Text(Bytes::from_static(b"40")));
+        out.push(Out::Pong(Bytes::from_static(b"p")));
+        out.push(Out::Text(big));
         out.push_close();
         out.write_all(&server).await.expect("write");
         assert!(out.is_empty());
@@ -120,7 +116,9 @@ mod tests {
         let mut out = Outgoing::default();
         // Far more than the kernel's socket buffers hold.
         let chunk = Bytes::from(vec![b'x'; 1 << 20]);
-        out.push(&vec![Out::Text(chunk); 64]);
+        for _ in 0..64 {
+            out.push(Out::Text(chunk.clone()));
+        }
         assert!(out.write_some(&server).expect("write"), "some was taken");
         assert!(!out.is_empty(), "the rest waits for the peer");
     }

@@ -124,21 +124,22 @@ pub async fn poll(state: &Arc<AppState>, sid: &str) -> Resp {
     // Queued packets go out before a close, so a kicked client still reads why. A close
     // packet is not appended to them: socket.io-client hands decoded events on a tick later
     // and would drop them if the close came in the same payload; the next GET gets it.
-    let Some(batch) = polling.outlet.next_batch(MAX_PACKETS_PER_POLL).await else {
-        polling.polling.store(false, Ordering::SeqCst);
+    polling.outlet.ready().await;
+    let mut payload = Vec::new();
+    let open = polling.outlet.drain(MAX_PACKETS_PER_POLL, |out| {
+        if let Out::Text(packet) = out {
+            if !payload.is_empty() {
+                payload.push(engine::RECORD_SEPARATOR as u8);
+            }
+            payload.extend_from_slice(&packet);
+        }
+    });
+    polling.polling.store(false, Ordering::SeqCst);
+    if !open {
         polling.drained.notify_one();
         return text(StatusCode::OK, "1");
-    };
-    polling.polling.store(false, Ordering::SeqCst);
-    let packets: Vec<Bytes> = batch
-        .into_iter()
-        .filter_map(|out| match out {
-            Out::Text(bytes) => Some(bytes),
-            Out::Pong(_) => None,
-        })
-        .collect();
-    let body: Vec<&[u8]> = packets.iter().map(|p| p.as_ref()).collect();
-    text(StatusCode::OK, body.join(&b'\x1e'))
+    }
+    text(StatusCode::OK, payload)
 }
 
 pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {

@@ -147,11 +147,10 @@ impl Connection {
                         return reason;
                     }
                 }
-                batch = outlet.next_batch(WRITE_BATCH), if !writing => {
-                    let Some(batch) = batch else {
+                () = outlet.ready(), if !writing => {
+                    if !outlet.drain(WRITE_BATCH, |out| self.outgoing.push(out)) {
                         return "closed by server";
-                    };
-                    self.outgoing.push(&batch);
+                    }
                     if self.outgoing.write_some(&self.stream).is_err() {
                         return "transport closed";
                     }
@@ -198,9 +197,8 @@ impl Connection {
     /// Writes what was queued before the close, then a close frame, then shuts the socket.
     async fn say_goodbye(&mut self, outlet: &Outlet) {
         let _ = tokio::time::timeout(self.write_timeout, async {
-            while let Some(batch) = outlet.next_batch(WRITE_BATCH).await {
-                self.outgoing.push(&batch);
-            }
+            // Closed: `drain` never waits, and says when the queue is empty.
+            while outlet.drain(WRITE_BATCH, |out| self.outgoing.push(out)) {}
             self.outgoing.push_close();
             self.outgoing.write_all(&self.stream).await?;
             self.stream.shutdown().await

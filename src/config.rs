@@ -99,7 +99,8 @@ pub struct Config {
     pub memory_warning_mb: u64,
 
     /// Resident memory (MiB) at which caches are dropped, an error logged, and load shed
-    /// (new sockets and heavy routes refused) until memory falls below it.
+    /// (new sockets and heavy routes refused) until memory falls halfway back to the warning
+    /// level.
     #[arg(long, env = "NAPALMSKY_MEMORY_CRITICAL_MB", default_value_t = 1400)]
     pub memory_critical_mb: u64,
 

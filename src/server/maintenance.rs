@@ -82,7 +82,11 @@ fn check_memory(state: &Arc<AppState>) {
         return;
     };
     let mib = rss / (1024 * 1024);
-    if state.shedder.update(mib, state.config.memory_critical_mb) {
+    let config = &state.config;
+    if state
+        .shedder
+        .update(mib, config.memory_warning_mb, config.memory_critical_mb)
+    {
         if state.shedder.is_active() {
             tracing::error!(
                 rss_mib = mib,
@@ -91,7 +95,7 @@ fn check_memory(state: &Arc<AppState>) {
         } else {
             tracing::warn!(
                 rss_mib = mib,
-                "memory below the critical level: load shedding ended"
+                "memory back halfway to the warning level: load shedding ended"
             );
         }
     }

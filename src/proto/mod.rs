@@ -9,6 +9,7 @@ mod error;
 mod json;
 #[cfg(test)]
 mod robustness;
+pub mod roundtrip;
 pub mod socketio;
 
 pub use engine::{EnginePacket, OpenHandshake};

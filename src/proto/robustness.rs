@@ -6,9 +6,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::ProtoError;
 use super::engine::{self, EnginePacket};
-use super::socketio::{self, RESERVED_EVENTS, SioKind, SioPacket};
+use super::roundtrip;
+use super::socketio::{self, RESERVED_EVENTS, SioKind};
 use crate::test_rng::Rng;
 
 /// Characters that matter to the grammar, plus some that stress UTF-8 and escaping.
@@ -79,83 +79,11 @@ fn mutate(rng: &mut Rng, seed: &str) -> String {
     chars.into_iter().collect()
 }
 
-/// Runs `input` through every decoder and checks the invariants that must hold for any
-/// input: no panic, and whatever decodes re-encodes to something that decodes the same.
+/// Runs `input` through every decoder: no panic, and the round-trip invariants hold.
 fn exercise(input: &str) {
-    for record in engine::split_payload(input) {
-        check_engine(record);
+    if let Err(broken) = roundtrip::check(input) {
+        panic!("{broken}");
     }
-    check_engine(input);
-    check_sio(input);
-    let _ = engine::decode_open(input);
-}
-
-fn check_engine(text: &str) {
-    match engine::decode(text) {
-        Ok(EnginePacket::Open) => {}
-        Ok(packet) => {
-            // Non-OPEN packets keep their payload verbatim, so the text round-trips exactly.
-            assert_eq!(packet.encode(), text);
-            if let EnginePacket::Message(sio) = packet {
-                check_sio(sio);
-            }
-        }
-        Err(_) => {}
-    }
-}
-
-fn check_sio(text: &str) {
-    let Ok(packet) = socketio::decode(text) else {
-        return;
-    };
-    let frame = packet.encode();
-    let back = match engine::decode(&frame) {
-        Ok(EnginePacket::Message(sio)) => socketio::decode(sio),
-        other => panic!("{frame:?} decoded as {other:?}"),
-    };
-    let back = back.unwrap_or_else(|e| panic!("{text:?} -> {frame:?}: {e:?}"));
-    assert!(same_packet(&back, &packet), "{text:?} -> {frame:?}");
-    if packet.kind == SioKind::Event {
-        match socketio::decode_event(packet) {
-            Ok(event) => assert!(!RESERVED_EVENTS.contains(&event.name.as_str())),
-            Err(e) => assert!(
-                matches!(e, ProtoError::InvalidEvent | ProtoError::ReservedEventName),
-                "{e:?}"
-            ),
-        }
-    }
-}
-
-/// JSON equality where floats may differ in the last bits: serde_json's default float parser
-/// (without the `float_roundtrip` feature) can land one ULP away from the value it printed.
-fn same_json(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
-            match (x.as_f64(), y.as_f64()) {
-                (Some(x), Some(y)) => (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs()),
-                _ => false,
-            }
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-fn same_packet(a: &SioPacket<'_>, b: &SioPacket<'_>) -> bool {
-    a.kind == b.kind
-        && a.namespace == b.namespace
-        && a.id == b.id
-        && match (&a.data, &b.data) {
-            (Some(x), Some(y)) => same_json(x, y),
-            (x, y) => x.is_none() && y.is_none(),
-        }
 }
 
 #[test]

@@ -127,23 +127,13 @@ impl Domain {
         requested: &Value,
         out: &mut Vec<Effect>,
     ) {
-        let Some(me) = self.authed(socket, message::NOT_AUTHENTICATED, out) else {
+        let Some((me, id, caller)) = self.addressed_invite(socket, invite_id, out) else {
             return;
         };
-        let Some(invite) = invite_id.and_then(|id| self.invites.get(&id)) else {
-            out.error(socket, message::INVITE_NOT_FOUND);
-            return;
-        };
-        if invite.to != me {
-            out.error(socket, message::NOT_INVITEE);
-            return;
-        }
         let Some(seconds) = self.config.call_seconds(requested) else {
             out.error(socket, message::INVALID_DURATION);
             return;
         };
-        let id = invite.id;
-        let caller = invite.from;
         let failure = if !self.is_online(&caller) {
             Some((reason::OFFLINE, message::CALLER_UNAVAILABLE))
         } else if self.in_room(&me).is_some() {
@@ -180,18 +170,9 @@ impl Domain {
         invite_id: Option<InviteId>,
         out: &mut Vec<Effect>,
     ) {
-        let Some(me) = self.authed(socket, message::NOT_AUTHENTICATED, out) else {
+        let Some((_, id, _)) = self.addressed_invite(socket, invite_id, out) else {
             return;
         };
-        let Some(invite) = invite_id.and_then(|id| self.invites.get(&id)) else {
-            out.error(socket, message::INVITE_NOT_FOUND);
-            return;
-        };
-        if invite.to != me {
-            out.error(socket, message::NOT_INVITEE);
-            return;
-        }
-        let id = invite.id;
         let Some(invite) = self.take_invite(&id) else {
             return;
         };
@@ -203,6 +184,27 @@ impl Domain {
         );
         let cooldown = self.config.call_cooldown_ms;
         self.add_cooldown(invite.from, invite.to, now, cooldown, out);
+    }
+
+    /// The invite `invite_id` if it is addressed to the sender of `socket`, as (invitee,
+    /// invite, inviter): the shared check of `call:accept` and `call:decline`, which only the
+    /// invitee may send. Anything else is answered with an `error` and gives `None`.
+    fn addressed_invite(
+        &self,
+        socket: SocketId,
+        invite_id: Option<InviteId>,
+        out: &mut Vec<Effect>,
+    ) -> Option<(UserId, InviteId, UserId)> {
+        let me = self.authed(socket, message::NOT_AUTHENTICATED, out)?;
+        let Some(invite) = invite_id.and_then(|id| self.invites.get(&id)) else {
+            out.error(socket, message::INVITE_NOT_FOUND);
+            return None;
+        };
+        if invite.to != me {
+            out.error(socket, message::NOT_INVITEE);
+            return None;
+        }
+        Some((me, invite.id, invite.from))
     }
 
     /// The pending invite the sender of `socket` made to `to`, as (inviter, invitee, invite):

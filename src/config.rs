@@ -264,6 +264,10 @@ pub struct Config {
     #[arg(long, env = "NAPALMSKY_HEADER_READ_TIMEOUT", default_value = "30s", value_parser = duration)]
     pub header_read_timeout: Duration,
 
+    /// Time a client has to send a request body.
+    #[arg(long, env = "NAPALMSKY_BODY_READ_TIMEOUT", default_value = "30s", value_parser = duration)]
+    pub body_read_timeout: Duration,
+
     /// Time in-flight requests get to finish on shutdown.
     #[arg(long, env = "NAPALMSKY_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub shutdown_timeout: Duration,
@@ -364,6 +368,7 @@ impl Config {
             ("ping-timeout", self.ping_timeout),
             ("header-read-timeout", self.header_read_timeout),
             ("write-timeout", self.write_timeout),
+            ("body-read-timeout", self.body_read_timeout),
         ];
         for (flag, value) in nonzero_durations {
             if value.is_zero() {

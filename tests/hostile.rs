@@ -1,5 +1,5 @@
-//! Hostile input on every route: wrong JSON types, non-JSON, oversized bodies. Each gets a
-//! JSON error and the server keeps answering.
+//! Hostile input on every route: wrong JSON types, non-JSON, oversized or trickled bodies.
+//! Each gets a JSON error and the server keeps answering.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -137,6 +137,36 @@ async fn oversized_bodies_are_refused_with_413() {
         assert_eq!(reply.status, 413, "{path}");
         assert_eq!(reply.body["error"], "Request body too large");
     }
+    assert_eq!(server.get("/health", None).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_arrives_gets_408_instead_of_holding_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start_with(|c| {
+        c.body_read_timeout = std::time::Duration::from_millis(200);
+    })
+    .await;
+    let mut stream = tokio::net::TcpStream::connect(server.running().addr())
+        .await
+        .unwrap();
+    // Promises 100 bytes, sends 5, then nothing.
+    let request = "POST /auth/guest HTTP/1.1\r\nHost: napalmsky\r\n\
+                   Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "no answer: the body wait is unbounded");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("Request body not received in time"),
+        "{answer}"
+    );
     assert_eq!(server.get("/health", None).await.status, 200);
 }
 

@@ -1,5 +1,7 @@
 //! Reading request bodies and typed JSON fields, with the client-facing errors.
 
+use std::time::Duration;
+
 use http_body_util::BodyExt;
 use hyper::StatusCode;
 use hyper::body::Frame;
@@ -7,6 +9,7 @@ use hyper::body::Incoming;
 use serde_json::{Map, Value};
 
 use super::respond::{Resp, error};
+use crate::config::Config;
 
 pub type Object = Map<String, Value>;
 
@@ -16,10 +19,12 @@ pub type Object = Map<String, Value>;
 /// connection is cut.
 const DISCARD_AT_MOST: usize = 8 * 1024 * 1024;
 
-/// Reads at most `limit` bytes and parses a JSON object. An empty body is an empty object
-/// (as Express gives handlers `{}`), so missing fields get their own precise message.
-pub async fn json_object(body: Incoming, limit: usize) -> Result<Object, Resp> {
-    let bytes = match read_limited(body, limit).await {
+/// Reads at most `--json-body-limit` bytes within `--body-read-timeout` and parses a JSON
+/// object. An empty body is an empty object (as Express gives handlers `{}`), so missing
+/// fields get their own precise message.
+pub async fn json_object(body: Incoming, config: &Config) -> Result<Object, Resp> {
+    let read = read_limited(body, config.json_body_limit, config.body_read_timeout);
+    let bytes = match read.await {
         Ok(bytes) => bytes,
         Err(BodyError::TooLarge) => {
             return Err(error(
@@ -31,6 +36,12 @@ pub async fn json_object(body: Incoming, limit: usize) -> Result<Object, Resp> {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 "Could not read request body",
+            ));
+        }
+        Err(BodyError::TimedOut) => {
+            return Err(error(
+                StatusCode::REQUEST_TIMEOUT,
+                "Request body not received in time",
             ));
         }
     };
@@ -69,11 +80,25 @@ pub fn non_blank_str<'a>(object: &'a Object, field: &str) -> Result<Option<&'a s
 pub enum BodyError {
     TooLarge,
     Unreadable,
+    /// Not received within the timeout: a client trickling a body would otherwise hold its
+    /// connection and task for as long as it likes.
+    TimedOut,
 }
 
-/// The whole body if it fits in `limit` bytes. An oversized one is discarded up to
-/// `DISCARD_AT_MOST` before `TooLarge` is returned, so the refusal reaches the client.
-pub async fn read_limited(mut body: Incoming, limit: usize) -> Result<Vec<u8>, BodyError> {
+/// The whole body if it fits in `limit` bytes and arrives within `timeout`. An oversized one
+/// is discarded up to `DISCARD_AT_MOST` before `TooLarge` is returned, so the refusal
+/// reaches the client.
+pub async fn read_limited(
+    body: Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyError> {
+    tokio::time::timeout(timeout, read_within(body, limit))
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
+}
+
+async fn read_within(mut body: Incoming, limit: usize) -> Result<Vec<u8>, BodyError> {
     let mut bytes = Vec::new();
     let mut discarded: Option<usize> = None;
     while let Some(frame) = body.frame().await {

@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use super::session::{Flow, SocketSession};
 use super::{at_capacity, engine_error};
 use crate::app::{Out, Outlet};
-use crate::net::body::read_limited;
+use crate::net::body::{BodyError, read_limited};
 use crate::net::respond::Resp;
 use crate::proto::engine;
 use crate::server::AppState;
@@ -146,8 +146,13 @@ pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {
     let Some(polling) = state.polling.get(sid) else {
         return unknown_sid();
     };
-    let bytes = match read_limited(body, state.config.max_payload).await {
+    let config = &state.config;
+    let bytes = match read_limited(body, config.max_payload, config.body_read_timeout).await {
         Ok(bytes) => bytes,
+        Err(BodyError::TimedOut) => {
+            polling.outlet.close();
+            return text(StatusCode::REQUEST_TIMEOUT, "payload not received in time");
+        }
         Err(_) => {
             polling.outlet.close();
             return text(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");

@@ -58,7 +58,7 @@ pub async fn guest(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
         return state.limits.signup.limited_response(&signups);
     }
     let (parts, body) = request.into_parts();
-    let body = match json_object(body, state.config.json_body_limit).await {
+    let body = match json_object(body, &state.config).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -130,7 +130,7 @@ pub async fn guest(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
 /// `POST /auth/link {sessionToken, email, password}`: guest -> permanent.
 pub async fn link(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
     const REQUIRED: &str = "Session token, email, and password are required";
-    let body = match json_object(request.into_body(), state.config.json_body_limit).await {
+    let body = match json_object(request.into_body(), &state.config).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -201,7 +201,7 @@ struct Account {
 pub async fn login(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     const REQUIRED: &str = "Email and password are required";
     let (parts, body) = request.into_parts();
-    let body = match json_object(body, state.config.json_body_limit).await {
+    let body = match json_object(body, &state.config).await {
         Ok(body) => body,
         Err(response) => return response,
     };

@@ -98,7 +98,7 @@ pub async fn update_me(state: &Arc<AppState>, request: Request<Incoming>) -> Res
         Ok(context) => context,
         Err(response) => return response,
     };
-    let body = match json_object(request.into_body(), state.config.json_body_limit).await {
+    let body = match json_object(request.into_body(), &state.config).await {
         Ok(body) => body,
         Err(response) => return response,
     };

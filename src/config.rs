@@ -268,7 +268,8 @@ pub struct Config {
     #[arg(long, env = "NAPALMSKY_BODY_READ_TIMEOUT", default_value = "30s", value_parser = duration)]
     pub body_read_timeout: Duration,
 
-    /// Time in-flight requests get to finish on shutdown.
+    /// Time each shutdown phase gets: in-flight requests, the tasks they started, the
+    /// outbox flush to Postgres.
     #[arg(long, env = "NAPALMSKY_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub shutdown_timeout: Duration,
 }

@@ -67,11 +67,8 @@ async fn connect(
     let timeout = sh.settings.timeout();
     let started = Instant::now();
     let deadline = tokio::time::Instant::from_std(started + timeout);
-    let opened = tokio::time::timeout(
-        timeout,
-        Socket::open(&sh.settings.ws_url, sh.settings.source_ip()),
-    )
-    .await;
+    let opened =
+        tokio::time::timeout(timeout, Socket::open(&sh.settings.ws_url, sh.source_ip)).await;
     let (mut socket, _handshake) = match opened {
         Ok(Ok(opened)) => opened,
         Ok(Err(e)) => return Err(e.kind()),

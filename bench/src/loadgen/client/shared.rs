@@ -19,6 +19,8 @@ pub struct Shared {
     pub settings: Settings,
     pub metrics: Metrics,
     pub http: Http,
+    /// The loopback address this process connects from ([`Settings::source_ip`], parsed once).
+    pub source_ip: Option<std::net::IpAddr>,
     /// Wall-clock ms of the run's start: second 0 of every series (the parent's, for children).
     pub epoch_ms: u64,
     stopping: AtomicBool,
@@ -37,11 +39,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(settings: Settings, epoch_ms: u64) -> Result<Self, String> {
-        let http = Http::new(&settings.target, settings.timeout(), settings.source_ip())?;
+        let source_ip = settings.source_ip();
+        let http = Http::new(&settings.target, settings.timeout(), source_ip)?;
         Ok(Self {
             settings,
             metrics: Metrics::default(),
             http,
+            source_ip,
             epoch_ms,
             stopping: AtomicBool::new(false),
             signed_up: AtomicU64::new(0),

@@ -219,14 +219,12 @@ async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() 
             break;
         }
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while realtime.socket_count() > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "a connection that accepts nothing is still open"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::wait_until(
+        10,
+        "the connection that accepts nothing to close",
+        || async { realtime.socket_count() == 0 },
+    )
+    .await;
     assert_healthy(&server).await;
 }
 
@@ -259,14 +257,10 @@ async fn a_client_that_never_reads_is_disconnected() {
         }
     }
     // The socket is gone from the registry (the write side may lag behind a full buffer).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while realtime.socket_count() > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "slow reader still registered"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::wait_until(10, "the slow reader to leave the registry", || async {
+        realtime.socket_count() == 0
+    })
+    .await;
     assert_healthy(&server).await;
 }
 

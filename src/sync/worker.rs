@@ -113,7 +113,13 @@ async fn run(state: Arc<AppState>, url: String, mut stop: watch::Receiver<bool>)
         };
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
-            _ = stop.changed(), if flush_deadline.is_none() => {}
+            changed = stop.changed(), if flush_deadline.is_none() => {
+                if changed.is_err() {
+                    // The server was dropped without a shutdown: no signal will ever come,
+                    // and waiting on a closed channel would spin.
+                    return;
+                }
+            }
         }
     }
 }

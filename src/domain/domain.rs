@@ -170,7 +170,7 @@ impl Domain {
 
     /// Users listed in the queue (online, available, connected, not in a call), in id order.
     pub fn available_users(&self) -> impl Iterator<Item = &Profile> {
-        self.presence.listed_from(&[0; 16]).map(|u| &u.profile)
+        self.presence.listed_from(&[0; 16])
     }
 
     /// How many users are listed in the queue, in O(1).
@@ -184,7 +184,7 @@ impl Domain {
         &'a self,
         start: &UserId,
     ) -> impl Iterator<Item = &'a Profile> + 'a {
-        self.presence.listed_from(start).map(|u| &u.profile)
+        self.presence.listed_from(start)
     }
 
     /// The user's live sockets, oldest first.
@@ -199,7 +199,7 @@ impl Domain {
 
     /// The profile of a tracked user.
     pub fn profile(&self, user: &UserId) -> Option<&Profile> {
-        self.presence.get(user).map(|u| &u.profile)
+        self.presence.get(user).map(|u| &*u.profile)
     }
 
     /// Replaces a tracked user's profile (name or media changed while connected).

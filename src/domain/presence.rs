@@ -6,9 +6,11 @@
 //! `online` and `available` are the original's presence flags, as broadcast. Being *listed*
 //! (in `/room/queue`, invitable) additionally needs a live socket and no running call; the
 //! `listed` index keeps those users ordered so the queue is served without scanning every
-//! connected user (§7.26/27).
+//! connected user (§7.26/27). It holds their profiles too (shared with the user's entry), so
+//! a queue page is one ordered walk with no lookup per item.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::ids::{FastMap, RoomId, SocketId, UserId};
 use super::profile::Profile;
@@ -16,7 +18,7 @@ use super::profile::Profile;
 /// Everything the domain tracks about one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UserState {
-    pub profile: Profile,
+    pub profile: Arc<Profile>,
     /// Oldest first: the per-user limit closes `sockets[0]`.
     pub sockets: Vec<SocketId>,
     pub online: bool,
@@ -41,7 +43,7 @@ impl UserState {
 pub(crate) struct Presence {
     users: FastMap<UserId, UserState>,
     sockets: FastMap<SocketId, UserId>,
-    listed: BTreeSet<UserId>,
+    listed: BTreeMap<UserId, Arc<Profile>>,
 }
 
 impl Presence {
@@ -69,6 +71,7 @@ impl Presence {
     /// unavailable, or refreshing the profile of an existing one.
     pub(crate) fn add_socket(&mut self, socket: SocketId, profile: Profile) {
         let user = profile.user_id;
+        let profile = Arc::new(profile);
         self.sockets.insert(socket, user);
         match self.users.get_mut(&user) {
             Some(state) => {
@@ -128,9 +131,11 @@ impl Presence {
     }
 
     pub(crate) fn update_profile(&mut self, profile: Profile) {
-        if let Some(state) = self.users.get_mut(&profile.user_id) {
-            state.profile = profile;
+        let user = profile.user_id;
+        if let Some(state) = self.users.get_mut(&user) {
+            state.profile = Arc::new(profile);
         }
+        self.sync(&user);
     }
 
     /// Drops the user and any sockets it still had.
@@ -148,11 +153,11 @@ impl Presence {
     pub(crate) fn listed_from<'a>(
         &'a self,
         start: &UserId,
-    ) -> impl Iterator<Item = &'a UserState> + 'a {
+    ) -> impl Iterator<Item = &'a Profile> + 'a {
         self.listed
             .range(*start..)
             .chain(self.listed.range(..*start))
-            .filter_map(|id| self.users.get(id))
+            .map(|(_, profile)| &**profile)
     }
 
     pub(crate) fn listed_count(&self) -> usize {
@@ -161,10 +166,13 @@ impl Presence {
 
     /// Re-derives the user's membership in the `listed` index after any change.
     fn sync(&mut self, user: &UserId) {
-        if self.users.get(user).is_some_and(UserState::listed) {
-            self.listed.insert(*user);
-        } else {
-            self.listed.remove(user);
+        match self.users.get(user).filter(|state| state.listed()) {
+            Some(state) => {
+                self.listed.insert(*user, state.profile.clone());
+            }
+            None => {
+                self.listed.remove(user);
+            }
         }
     }
 }

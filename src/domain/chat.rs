@@ -44,7 +44,7 @@ pub fn sanitize_chat(text: &str) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
-/// Control characters a chat message or a social handle has no use for.
+/// Control characters a chat message has no use for (socials refuse every control character).
 fn unwanted_control(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
 }

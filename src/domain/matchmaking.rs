@@ -317,8 +317,11 @@ impl Domain {
         out: &mut Vec<Effect>,
     ) {
         let id = self.fresh_id();
-        let name_of =
-            |d: &Self, u: &UserId| d.profile(u).map(|p| p.name.clone()).unwrap_or_default();
+        let name_of = |d: &Self, u: &UserId| {
+            d.profile(u)
+                .map(|p| p.name().to_owned())
+                .unwrap_or_default()
+        };
         let caller_name = name_of(self, &caller);
         let callee_name = name_of(self, &callee);
         let deadline = now

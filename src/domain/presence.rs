@@ -70,7 +70,7 @@ impl Presence {
     /// Registers `socket` for `profile.user_id` (newest last), creating the entry offline and
     /// unavailable, or refreshing the profile of an existing one.
     pub(crate) fn add_socket(&mut self, socket: SocketId, profile: Profile) {
-        let user = profile.user_id;
+        let user = profile.user_id();
         let profile = Arc::new(profile);
         self.sockets.insert(socket, user);
         match self.users.get_mut(&user) {
@@ -131,7 +131,7 @@ impl Presence {
     }
 
     pub(crate) fn update_profile(&mut self, profile: Profile) {
-        let user = profile.user_id;
+        let user = profile.user_id();
         if let Some(state) = self.users.get_mut(&user) {
             state.profile = Arc::new(profile);
         }

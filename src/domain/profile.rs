@@ -9,14 +9,14 @@ use serde_json::Value;
 use super::ids::{UserId, format_id};
 
 /// Public profile of a connected user. Built with [`Profile::new`] and replaced whole on a
-/// change, so its pre-rendered queue card always matches its fields.
+/// change (its fields are private), so its pre-rendered queue card always matches them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
-    pub user_id: UserId,
-    pub name: String,
-    pub gender: String,
-    pub selfie_url: Option<String>,
-    pub video_url: Option<String>,
+    user_id: UserId,
+    name: String,
+    gender: String,
+    selfie_url: Option<String>,
+    video_url: Option<String>,
     /// See [`Profile::queue_card_fields`].
     queue_card: Box<str>,
 }
@@ -58,6 +58,14 @@ impl Profile {
         rendered.pop();
         profile.queue_card = rendered.into_boxed_str();
         profile
+    }
+
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     fn card(&self) -> Card<'_> {

@@ -38,7 +38,7 @@ impl Domain {
             out.close(socket, close::AT_CAPACITY);
             return;
         }
-        let user = profile.user_id;
+        let user = profile.user_id();
         self.cancel_grace(&user);
         self.presence.add_socket(socket, profile);
         let limit = self.config.max_sockets_per_user.max(1);

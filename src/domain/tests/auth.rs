@@ -15,7 +15,7 @@ fn authenticate_sends_auth_success_and_sets_online_unavailable() {
     assert_eq!(h.d.sockets_of(&uid(1)), &[s]);
     assert!(h.d.is_online(&uid(1)));
     assert!(!h.d.is_available(&uid(1)));
-    assert_eq!(h.d.profile(&uid(1)).map(|p| p.name.as_str()), Some("user1"));
+    assert_eq!(h.d.profile(&uid(1)).map(|p| p.name()), Some("user1"));
 }
 
 #[test]

@@ -78,12 +78,12 @@ fn available_users_lists_online_available_connected_users_in_id_order() {
     let s2 = h.connect(2); // connected but not queued
     let s4 = h.ready(4);
     h.run(Command::PresenceLeave { socket: s4 });
-    let listed: Vec<_> = h.d.available_users().map(|p| p.user_id).collect();
+    let listed: Vec<_> = h.d.available_users().map(|p| p.user_id()).collect();
     assert_eq!(listed, vec![uid(1), uid(3)]);
     h.run(Command::QueueJoin { socket: s2 });
     let from: Vec<_> =
         h.d.available_users_from(&uid(2))
-            .map(|p| p.user_id)
+            .map(|p| p.user_id())
             .collect();
     assert_eq!(from, vec![uid(2), uid(3), uid(1)]);
     assert_eq!(h.d.counts().available_users, 3);
@@ -96,7 +96,9 @@ fn users_in_a_call_or_without_a_socket_are_not_listed() {
     h.call(1, 2);
     let s3 = h.ready(3);
     assert_eq!(
-        h.d.available_users().map(|p| p.user_id).collect::<Vec<_>>(),
+        h.d.available_users()
+            .map(|p| p.user_id())
+            .collect::<Vec<_>>(),
         vec![uid(3)]
     );
     // In the disconnect grace: not invitable, so not listed.
@@ -111,10 +113,10 @@ fn a_profile_update_shows_in_the_queue() {
     let mut h = H::new();
     h.ready(1);
     let old = profile(1);
-    let renamed = Profile::new(old.user_id, "renamed".into(), old.gender, None, None);
+    let renamed = Profile::new(old.user_id(), "renamed".into(), "female".into(), None, None);
     h.d.update_profile(renamed);
     assert_eq!(
-        h.d.available_users().next().map(|p| p.name.clone()),
+        h.d.available_users().next().map(|p| p.name().to_owned()),
         Some("renamed".to_owned())
     );
 }

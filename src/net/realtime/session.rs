@@ -159,7 +159,7 @@ impl SocketSession {
     }
 
     fn authenticated(&mut self, profile: crate::domain::Profile) {
-        self.user = Some(profile.user_id);
+        self.user = Some(profile.user_id());
         self.state.realtime.mark_authenticated(self.socket);
         app::dispatch(
             &self.state,
@@ -207,7 +207,7 @@ impl SocketSession {
         };
         match authenticate_token(&self.state, token) {
             SocketAuth::Valid(profile) => {
-                if self.user.is_some_and(|user| user != profile.user_id) {
+                if self.user.is_some_and(|user| user != profile.user_id()) {
                     // The first identity of a socket stands, as in the original.
                     return self.emit("auth:success", None);
                 }

@@ -66,10 +66,10 @@ pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
         // of a large queue instead of everyone seeing the same first ones.
         for profile in domain
             .available_users_from(&me)
-            .filter(|p| p.user_id != me)
+            .filter(|p| p.user_id() != me)
             .take(limit)
         {
-            body.push(profile, domain.cooldown_until(&me, &profile.user_id, now));
+            body.push(profile, domain.cooldown_until(&me, &profile.user_id(), now));
         }
         body.finish(total)
     });
@@ -155,13 +155,13 @@ pub fn reel(state: &Arc<AppState>, headers: &HeaderMap, uri: &Uri) -> Resp {
         state.reels.with_seen(&cursor, now, |seen| {
             let mut candidates: Vec<&Profile> = domain
                 .available_users()
-                .filter(|p| p.user_id != me && !seen.contains(&p.user_id))
-                .filter(|p| domain.cooldown_until(&me, &p.user_id, now).is_none())
+                .filter(|p| p.user_id() != me && !seen.contains(&p.user_id()))
+                .filter(|p| domain.cooldown_until(&me, &p.user_id(), now).is_none())
                 .collect();
             shuffle(&mut candidates);
             let has_more = candidates.len() > limit;
             candidates.truncate(limit);
-            let picked = candidates.iter().map(|p| p.user_id).collect();
+            let picked = candidates.iter().map(|p| p.user_id()).collect();
             let items: Vec<Value> = candidates.iter().map(|p| p.card_json()).collect();
             (picked, (items, has_more))
         })

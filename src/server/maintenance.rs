@@ -99,13 +99,13 @@ fn check_memory(state: &Arc<AppState>) {
             );
         }
     }
-    if mib >= state.config.memory_critical_mb {
+    if mib >= config.memory_critical_mb {
         state.store.caches().clear();
         tracing::error!(
             rss_mib = mib,
             "memory above the critical level; caches cleared"
         );
-    } else if mib >= state.config.memory_warning_mb {
+    } else if mib >= config.memory_warning_mb {
         state.store.caches().clear();
         tracing::warn!(
             rss_mib = mib,

@@ -153,9 +153,13 @@ pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {
             polling.outlet.close();
             return text(StatusCode::REQUEST_TIMEOUT, "payload not received in time");
         }
-        Err(_) => {
+        Err(BodyError::TooLarge) => {
             polling.outlet.close();
             return text(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");
+        }
+        Err(BodyError::Unreadable) => {
+            polling.outlet.close();
+            return engine_error(3, "Bad request");
         }
     };
     let Ok(payload) = std::str::from_utf8(&bytes) else {

@@ -150,7 +150,7 @@ async fn a_body_that_never_arrives_gets_408_instead_of_holding_the_connection() 
     let mut stream = tokio::net::TcpStream::connect(server.running().addr())
         .await
         .unwrap();
-    // Promises 100 bytes, sends 5, then nothing.
+    // Promises 100 bytes, sends 4, then nothing.
     let request = "POST /auth/guest HTTP/1.1\r\nHost: napalmsky\r\n\
                    Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na";
     stream.write_all(request.as_bytes()).await.unwrap();

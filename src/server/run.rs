@@ -17,6 +17,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::net;
 use crate::store::Store;
+use crate::sync::{SyncWorker, WorkerConfig};
 
 /// A server accepting connections. Tests start it on `127.0.0.1:0`.
 pub struct RunningServer {
@@ -47,9 +48,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let (stop, stopped) = watch::channel(false);
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
-    crate::app::spawn_tickers(state.clone(), stopped.clone());
+    crate::app::spawn_tickers(state.realtime.clone(), stopped.clone());
     let (flush, flushing) = watch::channel(false);
-    let sync_worker = crate::sync::spawn_worker(state.clone(), flushing);
+    let sync_worker = crate::sync::spawn_worker(sync_worker(&state), flushing);
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
@@ -60,6 +61,22 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         accept_loop,
         sync_worker,
     })
+}
+
+fn sync_worker(state: &AppState) -> SyncWorker {
+    let config = &state.config;
+    SyncWorker {
+        store: state.store.clone(),
+        status: state.sync.clone(),
+        clock: state.clock.clone(),
+        config: WorkerConfig {
+            postgres_url: config.postgres_url.clone(),
+            batch_size: config.sync_batch_size,
+            interval: config.sync_interval,
+            outbox_warn_depth: config.outbox_warn_depth,
+            shutdown_timeout: config.shutdown_timeout,
+        },
+    }
 }
 
 /// The realtime domain checks cooldowns in memory; it starts with those the store holds.

@@ -5,7 +5,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::accounts::PasswordHasher;
-use crate::app::{Realtime, ReelCursors};
+use crate::app::{Realtime, RealtimeConfig, ReelCursors};
 use crate::clock::SharedClock;
 use crate::clock::duration_ms;
 use crate::config::Config;
@@ -21,14 +21,14 @@ use super::LoadShedder;
 pub struct AppState {
     pub config: Config,
     pub origins: Vec<String>,
-    pub store: Store,
+    pub store: Arc<Store>,
     pub clock: SharedClock,
     pub hasher: PasswordHasher,
     pub limits: RateLimits,
-    pub realtime: Realtime,
+    pub realtime: Arc<Realtime>,
     pub polling: PollingSessions,
     pub reels: ReelCursors,
-    pub sync: SyncStatus,
+    pub sync: Arc<SyncStatus>,
     pub shedder: LoadShedder,
     /// Every task that holds this state. Shutdown waits for them before closing the store, so
     /// their writes land and the data directory is released when `shutdown` returns.
@@ -45,9 +45,16 @@ impl AppState {
             config.argon2_iterations,
         )?;
         let limits = RateLimits::new(&config, &clock);
-        let domain = domain_config(&config);
-        let config_queue = config.send_queue_capacity;
-        let warn_at = config.connections_warning as usize;
+        let store = Arc::new(store);
+        let tasks = TaskTracker::new();
+        let requests_over = CancellationToken::new();
+        let realtime = Realtime::start(
+            realtime_config(&config),
+            store.clone(),
+            clock.clone(),
+            tasks.clone(),
+            requests_over.clone(),
+        );
         Ok(Arc::new(Self {
             origins: config.origins(),
             config,
@@ -55,13 +62,13 @@ impl AppState {
             clock,
             hasher,
             limits,
-            realtime: Realtime::new(domain, config_queue, warn_at),
+            realtime,
             polling: PollingSessions::default(),
             reels: ReelCursors::default(),
-            sync: SyncStatus::default(),
+            sync: Arc::default(),
             shedder: LoadShedder::default(),
-            tasks: TaskTracker::new(),
-            requests_over: CancellationToken::new(),
+            tasks,
+            requests_over,
         }))
     }
 
@@ -71,6 +78,18 @@ impl AppState {
         F: Future<Output = ()> + Send + 'static,
     {
         self.tasks.spawn(task);
+    }
+}
+
+fn realtime_config(config: &Config) -> RealtimeConfig {
+    RealtimeConfig {
+        domain: domain_config(config),
+        send_queue_capacity: config.send_queue_capacity,
+        connections_warning: config.connections_warning as usize,
+        presence_interval: config.presence_interval,
+        presence_broadcast_max: config.presence_broadcast_max,
+        ping_interval: config.ping_interval,
+        ping_timeout: config.ping_timeout,
     }
 }
 

@@ -376,11 +376,8 @@ fn kick_old_sockets(state: &Arc<AppState>, user: crate::store::Id) {
             "reason": "new_login",
         }),
     };
-    crate::app::dispatch(
-        state,
-        Command::Kick {
-            user,
-            notice: Some(notice),
-        },
-    );
+    state.realtime.dispatch(Command::Kick {
+        user,
+        notice: Some(notice),
+    });
 }

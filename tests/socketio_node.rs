@@ -27,12 +27,12 @@ fn skip_or_fail(reason: &str) -> bool {
 async fn run_scenario(transport: &'static str) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = common::test_config(dir.path());
-    config.paywall = Paywall::Off;
-    config.disconnect_grace = Duration::from_secs(1);
-    config.presence_interval = Duration::from_millis(200);
+    config.rules.paywall = Paywall::Off;
+    config.rules.disconnect_grace = Duration::from_secs(1);
+    config.realtime.presence_interval = Duration::from_millis(200);
     // A polling client that goes away without a word is only noticed by the heartbeat.
-    config.ping_interval = Duration::from_secs(1);
-    config.ping_timeout = Duration::from_secs(1);
+    config.realtime.ping_interval = Duration::from_secs(1);
+    config.realtime.ping_timeout = Duration::from_secs(1);
     // The scenario's calls take real seconds, so this server runs on the real clock.
     let server = napalmsky::server::start(config, Arc::new(SystemClock))
         .await

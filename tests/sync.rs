@@ -82,8 +82,8 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
 /// A server mirroring to `url`, draining every 20 ms.
 async fn syncing_to(url: &str) -> TestServer {
     TestServer::start_with(|c| {
-        c.postgres_url = Some(url.to_owned());
-        c.sync_interval = Duration::from_millis(20);
+        c.sync.postgres_url = Some(url.to_owned());
+        c.sync.sync_interval = Duration::from_millis(20);
     })
     .await
 }
@@ -335,9 +335,9 @@ async fn shutdown_flushes_the_outbox() {
     let proxy = Proxy::start("127.0.0.1:5432".parse().unwrap()).await;
     let through_proxy = url.replacen("127.0.0.1:5432", &proxy.addr.to_string(), 1);
     let server = TestServer::start_with(|c| {
-        c.postgres_url = Some(through_proxy.clone());
-        c.sync_interval = Duration::from_millis(20);
-        c.shutdown_timeout = Duration::from_secs(20);
+        c.sync.postgres_url = Some(through_proxy.clone());
+        c.sync.sync_interval = Duration::from_millis(20);
+        c.operations.shutdown_timeout = Duration::from_secs(20);
     })
     .await;
     proxy.cut();

@@ -23,7 +23,11 @@ const DISCARD_AT_MOST: usize = 8 * 1024 * 1024;
 /// object. An empty body is an empty object (as Express gives handlers `{}`), so missing
 /// fields get their own precise message.
 pub async fn json_object(body: Incoming, config: &Config) -> Result<Object, Resp> {
-    let read = read_limited(body, config.json_body_limit, config.body_read_timeout);
+    let read = read_limited(
+        body,
+        config.net.json_body_limit,
+        config.net.body_read_timeout,
+    );
     let bytes = match read.await {
         Ok(bytes) => bytes,
         Err(BodyError::TooLarge) => {

@@ -178,11 +178,11 @@ pub struct RateLimits {
 impl RateLimits {
     pub fn new(config: &Config, clock: &SharedClock) -> Self {
         let minutes = |d: Duration| d.as_secs().div_ceil(60);
-        let auth_window = config.auth_rate_window;
-        let api_window = config.api_rate_window;
+        let auth_window = config.limits.auth_rate_window;
+        let api_window = config.limits.api_rate_window;
         Self {
             auth: RateLimiter::new(
-                config.auth_rate_limit,
+                config.limits.auth_rate_limit,
                 auth_window,
                 true,
                 serde_json::json!({
@@ -193,7 +193,7 @@ impl RateLimits {
                 clock.clone(),
             ),
             signup: RateLimiter::new(
-                config.signup_rate_limit,
+                config.limits.signup_rate_limit,
                 auth_window,
                 false,
                 serde_json::json!({
@@ -204,7 +204,7 @@ impl RateLimits {
                 clock.clone(),
             ),
             api: RateLimiter::new(
-                config.api_rate_limit,
+                config.limits.api_rate_limit,
                 api_window,
                 false,
                 serde_json::json!({

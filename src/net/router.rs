@@ -21,7 +21,11 @@ pub async fn handle(
     peer: SocketAddr,
     request: Request<Incoming>,
 ) -> Result<Resp, Infallible> {
-    let ip = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
+    let ip = client_ip(
+        peer.ip(),
+        request.headers(),
+        &state.config.net.trusted_proxies,
+    );
     let cors = cors::check(request.headers(), &state.origins);
     let mut response = match &cors {
         Cors::Denied => cors::denied(),
@@ -33,7 +37,7 @@ pub async fn handle(
     if let Cors::Allowed(origin) = cors {
         cors::decorate(&mut response, origin);
     }
-    security_headers::apply(&mut response, state.config.hsts);
+    security_headers::apply(&mut response, state.config.net.hsts);
     Ok(response)
 }
 

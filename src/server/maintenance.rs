@@ -15,8 +15,8 @@ const PURGE_BATCH: usize = 1000;
 
 pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     state.clone().spawn(async move {
-        let mut cleanup = tokio::time::interval(state.config.cleanup_interval);
-        let mut monitor = tokio::time::interval(state.config.monitor_interval);
+        let mut cleanup = tokio::time::interval(state.config.operations.cleanup_interval);
+        let mut monitor = tokio::time::interval(state.config.operations.monitor_interval);
         loop {
             tokio::select! {
                 _ = cleanup.tick() => run_cleanup(&state).await,
@@ -51,7 +51,7 @@ pub async fn run_cleanup(state: &Arc<AppState>) {
         }
     }
     let now = state.clock.now_ms();
-    let hot_cutoff = now - duration_ms(state.config.history_hot_window);
+    let hot_cutoff = now - duration_ms(state.config.rules.history_hot_window);
     let records = state
         .store
         .write(move |tx| {
@@ -83,10 +83,11 @@ fn check_memory(state: &Arc<AppState>) {
     };
     let mib = rss / (1024 * 1024);
     let config = &state.config;
-    if state
-        .shedder
-        .update(mib, config.memory_warning_mb, config.memory_critical_mb)
-    {
+    if state.shedder.update(
+        mib,
+        config.operations.memory_warning_mb,
+        config.operations.memory_critical_mb,
+    ) {
         if state.shedder.is_active() {
             tracing::error!(
                 rss_mib = mib,
@@ -99,13 +100,13 @@ fn check_memory(state: &Arc<AppState>) {
             );
         }
     }
-    if mib >= config.memory_critical_mb {
+    if mib >= config.operations.memory_critical_mb {
         state.store.caches().clear();
         tracing::error!(
             rss_mib = mib,
             "memory above the critical level; caches cleared"
         );
-    } else if mib >= config.memory_warning_mb {
+    } else if mib >= config.operations.memory_warning_mb {
         state.store.caches().clear();
         tracing::warn!(
             rss_mib = mib,

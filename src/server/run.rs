@@ -34,15 +34,15 @@ pub struct RunningServer {
 pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let store = Store::open(
-        &config.data_dir,
-        config.session_cache_size,
-        config.user_cache_size,
-        config.cache_ttl,
+        &config.store.data_dir,
+        config.store.session_cache_size,
+        config.store.user_cache_size,
+        config.store.cache_ttl,
         clock.clone(),
     )
-    .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
-    let listener =
-        net::bind(config.listen).with_context(|| format!("listening on {}", config.listen))?;
+    .with_context(|| format!("opening the store in {}", config.store.data_dir.display()))?;
+    let listener = net::bind(config.net.listen)
+        .with_context(|| format!("listening on {}", config.net.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(config, store, clock)?;
     let (stop, stopped) = watch::channel(false);
@@ -70,11 +70,11 @@ fn sync_worker(state: &AppState) -> SyncWorker {
         status: state.sync.clone(),
         clock: state.clock.clone(),
         config: WorkerConfig {
-            postgres_url: config.postgres_url.clone(),
-            batch_size: config.sync_batch_size,
-            interval: config.sync_interval,
-            outbox_warn_depth: config.outbox_warn_depth,
-            shutdown_timeout: config.shutdown_timeout,
+            postgres_url: config.sync.postgres_url.clone(),
+            batch_size: config.sync.sync_batch_size,
+            interval: config.sync.sync_interval,
+            outbox_warn_depth: config.sync.outbox_warn_depth,
+            shutdown_timeout: config.operations.shutdown_timeout,
         },
     }
 }
@@ -112,7 +112,7 @@ impl RunningServer {
         // a cooldown) is written before the sync flushes the outbox and the store closes.
         self.state.requests_over.cancel();
         self.state.tasks.close();
-        let deadline = self.state.config.shutdown_timeout;
+        let deadline = self.state.config.operations.shutdown_timeout;
         if tokio::time::timeout(deadline, self.state.tasks.wait())
             .await
             .is_err()
@@ -156,7 +156,7 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
         let service = service_fn(move |request| net::handle(service_state.clone(), peer, request));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(state.config.header_read_timeout)
+            .header_read_timeout(state.config.net.header_read_timeout)
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
         let mut stop = stopped.clone();
@@ -178,7 +178,7 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
     // Realtime clients are told the server is going away (their transports close).
     state.realtime.close_all();
     connections.close();
-    let deadline = state.config.shutdown_timeout;
+    let deadline = state.config.operations.shutdown_timeout;
     if tokio::time::timeout(deadline, connections.wait())
         .await
         .is_err()
@@ -242,13 +242,13 @@ async fn wait_for_stop(server: &RunningServer) -> anyhow::Result<bool> {
 /// The settings an operator checks first; never the Postgres URL (it may hold a password).
 fn log_config(config: &Config) {
     tracing::info!(
-        listen = %config.listen,
-        data_dir = %config.data_dir.display(),
-        allowed_origins = ?config.origins(),
-        trusted_proxies = ?config.trusted_proxies,
-        paywall = ?config.paywall,
-        postgres = config.postgres_url.is_some(),
-        max_connections = config.max_connections,
+        listen = %config.net.listen,
+        data_dir = %config.store.data_dir.display(),
+        allowed_origins = ?config.net.origins(),
+        trusted_proxies = ?config.net.trusted_proxies,
+        paywall = ?config.rules.paywall,
+        postgres = config.sync.postgres_url.is_some(),
+        max_connections = config.realtime.max_connections,
         "starting napalmsky"
     );
 }

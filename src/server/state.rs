@@ -7,9 +7,7 @@ use tokio_util::task::TaskTracker;
 use crate::accounts::PasswordHasher;
 use crate::app::{Realtime, RealtimeConfig, ReelCursors};
 use crate::clock::SharedClock;
-use crate::clock::duration_ms;
 use crate::config::Config;
-use crate::domain::DomainConfig;
 use crate::net::RateLimits;
 use crate::net::realtime::PollingSessions;
 use crate::store::Store;
@@ -40,9 +38,9 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, store: Store, clock: SharedClock) -> anyhow::Result<Arc<Self>> {
         let hasher = PasswordHasher::new(
-            config.password_hash_concurrency,
-            config.argon2_memory_kib,
-            config.argon2_iterations,
+            config.accounts.password_hash_concurrency,
+            config.accounts.argon2_memory_kib,
+            config.accounts.argon2_iterations,
         )?;
         let limits = RateLimits::new(&config, &clock);
         let store = Arc::new(store);
@@ -56,7 +54,7 @@ impl AppState {
             requests_over.clone(),
         );
         Ok(Arc::new(Self {
-            origins: config.origins(),
+            origins: config.net.origins(),
             config,
             store,
             clock,
@@ -82,30 +80,14 @@ impl AppState {
 }
 
 fn realtime_config(config: &Config) -> RealtimeConfig {
+    let realtime = &config.realtime;
     RealtimeConfig {
-        domain: domain_config(config),
-        send_queue_capacity: config.send_queue_capacity,
-        connections_warning: config.connections_warning as usize,
-        presence_interval: config.presence_interval,
-        presence_broadcast_max: config.presence_broadcast_max,
-        ping_interval: config.ping_interval,
-        ping_timeout: config.ping_timeout,
-    }
-}
-
-/// The realtime rules' thresholds, from the flags.
-fn domain_config(config: &Config) -> DomainConfig {
-    DomainConfig {
-        invite_ttl_ms: duration_ms(config.invite_ttl),
-        invite_max_extensions: config.invite_max_extensions,
-        min_call_seconds: config.min_call_seconds,
-        max_call_seconds: config.max_call_seconds,
-        call_grace_ms: duration_ms(config.call_grace),
-        disconnect_grace_ms: duration_ms(config.disconnect_grace),
-        call_cooldown_ms: duration_ms(config.call_cooldown),
-        rescind_cooldown_ms: duration_ms(config.rescind_cooldown),
-        max_sockets_per_user: config.max_connections_per_user as usize,
-        max_connections: config.max_connections as usize,
-        ..DomainConfig::default()
+        domain: config.domain(),
+        send_queue_capacity: realtime.send_queue_capacity,
+        connections_warning: realtime.connections_warning as usize,
+        presence_interval: realtime.presence_interval,
+        presence_broadcast_max: realtime.presence_broadcast_max,
+        ping_interval: realtime.ping_interval,
+        ping_timeout: realtime.ping_timeout,
     }
 }

@@ -48,7 +48,7 @@ fn engine_error(code: u8, message: &str) -> Resp {
 /// Too many connections, or memory at the critical level: new transports are refused before
 /// they cost anything.
 fn at_capacity(state: &AppState) -> Option<Resp> {
-    let limit = state.config.max_connections as usize;
+    let limit = state.config.realtime.max_connections as usize;
     (state.shedder.is_active() || state.realtime.socket_count() >= limit).then(|| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,

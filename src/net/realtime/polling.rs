@@ -147,7 +147,13 @@ pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {
         return unknown_sid();
     };
     let config = &state.config;
-    let bytes = match read_limited(body, config.max_payload, config.body_read_timeout).await {
+    let bytes = match read_limited(
+        body,
+        config.realtime.max_payload,
+        config.net.body_read_timeout,
+    )
+    .await
+    {
         Ok(bytes) => bytes,
         Err(BodyError::TimedOut) => {
             polling.outlet.close();

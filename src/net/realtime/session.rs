@@ -36,8 +36,8 @@ impl SocketSession {
     pub fn new(state: Arc<AppState>, socket: SocketId, outlet: Arc<Outlet>) -> Self {
         let now = state.realtime.monotonic_ms();
         let bucket = TokenBucket::new(
-            state.config.socket_event_rate,
-            state.config.socket_event_burst,
+            state.config.realtime.socket_event_rate,
+            state.config.realtime.socket_event_burst,
             now,
         );
         Self {
@@ -56,9 +56,9 @@ impl SocketSession {
         engine::open_packet(
             sid,
             upgrades,
-            u64::try_from(config.ping_interval.as_millis()).unwrap_or(u64::MAX),
-            u64::try_from(config.ping_timeout.as_millis()).unwrap_or(u64::MAX),
-            config.max_payload,
+            u64::try_from(config.realtime.ping_interval.as_millis()).unwrap_or(u64::MAX),
+            u64::try_from(config.realtime.ping_timeout.as_millis()).unwrap_or(u64::MAX),
+            config.realtime.max_payload,
         )
     }
 

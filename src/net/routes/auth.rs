@@ -103,7 +103,12 @@ pub async fn guest(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
     let now = state.clock.now_ms();
     let user = User::new_guest(new_user_id(), name, gender, now);
     let user_id = user.id;
-    let session = new_session(state, ip, &parts.headers, state.config.guest_session_ttl);
+    let session = new_session(
+        state,
+        ip,
+        &parts.headers,
+        state.config.accounts.guest_session_ttl,
+    );
     let token = session.token;
     let paid_status = user.paid_status;
     if let Err(e) = state
@@ -171,7 +176,7 @@ pub async fn link(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
             return internal_error();
         }
     };
-    let ttl = duration_ms(state.config.permanent_session_ttl);
+    let ttl = duration_ms(state.config.accounts.permanent_session_ttl);
     let outcome = state
         .store
         .write(move |tx| accounts::link_account(tx, token, email, hash, now, ttl))
@@ -302,7 +307,7 @@ pub async fn login(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
         state,
         ip,
         &parts.headers,
-        state.config.permanent_session_ttl,
+        state.config.accounts.permanent_session_ttl,
     );
     let token = session.token;
     let user_id = account.user_id;

@@ -43,7 +43,7 @@ pub fn health(state: &Arc<AppState>) -> Resp {
     let counts = state.realtime.counts();
     let users = counts.users_connected as u64;
     let sockets = state.realtime.socket_count() as u64;
-    let limit = state.config.max_connections;
+    let limit = state.config.realtime.max_connections;
     let caches = state.store.caches();
     let outbox_age = store.outbox_oldest_at.map(|at| (now - at).max(0));
     ok(&json!({
@@ -95,7 +95,7 @@ pub fn health(state: &Arc<AppState>) -> Resp {
             "pollingSessions": state.polling.len(),
         },
         "sync": {
-            "enabled": state.config.postgres_url.is_some(),
+            "enabled": state.config.sync.postgres_url.is_some(),
             "connected": state.sync.connected(),
             "outboxDepth": store.outbox_depth,
             "oldestPendingAgeMs": outbox_age,

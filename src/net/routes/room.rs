@@ -32,7 +32,7 @@ fn require_access(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<Auth
         context.paid_status,
         PaidStatus::Paid | PaidStatus::QrVerified | PaidStatus::QrGracePeriod
     );
-    if state.config.paywall == Paywall::On && !paid {
+    if state.config.rules.paywall == Paywall::On && !paid {
         return Err(error_with(
             StatusCode::PAYMENT_REQUIRED,
             "Payment required",
@@ -58,7 +58,7 @@ pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
     };
     let me = context.user_id;
     let now = state.clock.now_ms();
-    let limit = state.config.queue_max_results;
+    let limit = state.config.rules.queue_max_results;
     let body = state.realtime.with_domain(|domain| {
         let total = domain.available_count() - usize::from(domain.is_available(&me));
         let mut body = QueueBodyWriter::with_capacity(limit.min(total));

@@ -8,7 +8,7 @@ use crate::net::respond::{Resp, ok};
 use crate::server::AppState;
 
 pub fn index(state: &Arc<AppState>) -> Resp {
-    let postgres = if state.config.postgres_url.is_some() {
+    let postgres = if state.config.sync.postgres_url.is_some() {
         "connected"
     } else {
         "not configured"
@@ -18,7 +18,7 @@ pub fn index(state: &Arc<AppState>) -> Resp {
         "version": env!("CARGO_PKG_VERSION"),
         "status": "running",
         "timestamp": state.clock.now_ms(),
-        "environment": state.config.environment,
+        "environment": state.config.net.environment,
         "endpoints": {
             "health": "/health",
             "auth": "/auth/*",

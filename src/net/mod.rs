@@ -9,6 +9,7 @@ mod body;
 mod client_ip;
 mod cors;
 mod listener;
+mod load_shed;
 mod rate_limit;
 pub mod realtime;
 mod respond;
@@ -18,5 +19,7 @@ mod security_headers;
 
 pub use client_ip::client_ip;
 pub use listener::bind;
+pub use load_shed::LoadShedder;
 pub use rate_limit::{RateLimiter, RateLimits};
+pub use realtime::{Transports, TransportsConfig};
 pub use router::handle;

@@ -76,7 +76,7 @@ async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) ->
     }
     .to_owned();
     if path == "/socket.io" {
-        return super::realtime::handle(state, request).await;
+        return super::realtime::handle(&state.transports, request).await;
     }
     if state.shedder.is_active() && crate::server::is_heavy(request.method(), &path) {
         return super::respond::busy();

@@ -9,11 +9,11 @@ use crate::app::{Realtime, RealtimeConfig, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::net::RateLimits;
-use crate::net::realtime::PollingSessions;
+use crate::net::{Transports, TransportsConfig};
 use crate::store::Store;
 use crate::sync::SyncStatus;
 
-use super::LoadShedder;
+use crate::net::LoadShedder;
 
 /// Everything a request handler may use. Passed explicitly (an `Arc`), never global.
 pub struct AppState {
@@ -24,10 +24,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub limits: RateLimits,
     pub realtime: Arc<Realtime>,
-    pub polling: PollingSessions,
+    pub transports: Arc<Transports>,
     pub reels: ReelCursors,
     pub sync: Arc<SyncStatus>,
-    pub shedder: LoadShedder,
+    pub shedder: Arc<LoadShedder>,
     /// Every task that holds this state. Shutdown waits for them before closing the store, so
     /// their writes land and the data directory is released when `shutdown` returns.
     pub tasks: TaskTracker,
@@ -53,7 +53,17 @@ impl AppState {
             tasks.clone(),
             requests_over.clone(),
         );
+        let shedder = Arc::new(LoadShedder::default());
+        let transports = Transports::new(
+            realtime.clone(),
+            store.clone(),
+            transports_config(&config),
+            shedder.clone(),
+            requests_over.clone(),
+        );
         Ok(Arc::new(Self {
+            transports,
+            shedder,
             origins: config.net.origins(),
             config,
             store,
@@ -61,10 +71,8 @@ impl AppState {
             hasher,
             limits,
             realtime,
-            polling: PollingSessions::default(),
             reels: ReelCursors::default(),
             sync: Arc::default(),
-            shedder: LoadShedder::default(),
             tasks,
             requests_over,
         }))
@@ -76,6 +84,20 @@ impl AppState {
         F: Future<Output = ()> + Send + 'static,
     {
         self.tasks.spawn(task);
+    }
+}
+
+fn transports_config(config: &Config) -> TransportsConfig {
+    let realtime = &config.realtime;
+    TransportsConfig {
+        max_connections: realtime.max_connections as usize,
+        max_payload: realtime.max_payload,
+        socket_event_rate: realtime.socket_event_rate,
+        socket_event_burst: realtime.socket_event_burst,
+        ping_interval: realtime.ping_interval,
+        ping_timeout: realtime.ping_timeout,
+        write_timeout: realtime.write_timeout,
+        body_read_timeout: config.net.body_read_timeout,
     }
 }
 

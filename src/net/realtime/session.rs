@@ -6,13 +6,13 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::Transports;
 use super::bucket::TokenBucket;
 use crate::app::{Out, Outlet, SocketAuth, event_command};
 use crate::domain::{Command, Notice, SocketId, UserId, event, message};
 use crate::proto::ProtoError;
 use crate::proto::engine::{self, EnginePacket};
 use crate::proto::socketio::{self, SioKind};
-use crate::server::AppState;
 
 /// What the transport does after a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum Flow {
 }
 
 pub struct SocketSession {
-    state: Arc<AppState>,
+    state: Arc<Transports>,
     pub socket: SocketId,
     outlet: Arc<Outlet>,
     /// The Socket.IO CONNECT to the default namespace was accepted.
@@ -33,11 +33,11 @@ pub struct SocketSession {
 }
 
 impl SocketSession {
-    pub fn new(state: Arc<AppState>, socket: SocketId, outlet: Arc<Outlet>) -> Self {
+    pub fn new(state: Arc<Transports>, socket: SocketId, outlet: Arc<Outlet>) -> Self {
         let now = state.realtime.monotonic_ms();
         let bucket = TokenBucket::new(
-            state.config.realtime.socket_event_rate,
-            state.config.realtime.socket_event_burst,
+            state.config.socket_event_rate,
+            state.config.socket_event_burst,
             now,
         );
         Self {
@@ -56,9 +56,9 @@ impl SocketSession {
         engine::open_packet(
             sid,
             upgrades,
-            u64::try_from(config.realtime.ping_interval.as_millis()).unwrap_or(u64::MAX),
-            u64::try_from(config.realtime.ping_timeout.as_millis()).unwrap_or(u64::MAX),
-            config.realtime.max_payload,
+            u64::try_from(config.ping_interval.as_millis()).unwrap_or(u64::MAX),
+            u64::try_from(config.ping_timeout.as_millis()).unwrap_or(u64::MAX),
+            config.max_payload,
         )
     }
 

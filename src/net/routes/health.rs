@@ -92,7 +92,7 @@ pub fn health(state: &Arc<AppState>) -> Resp {
             "availableUsers": counts.available_users,
             "pendingInvites": counts.pending_invites,
             "rooms": counts.rooms,
-            "pollingSessions": state.polling.len(),
+            "pollingSessions": state.transports.polling_sessions(),
         },
         "sync": {
             "enabled": state.config.sync.postgres_url.is_some(),

@@ -207,6 +207,13 @@ impl Store {
         self.shared.fail_next_commit.store(true, Ordering::SeqCst);
     }
 
+    /// Write jobs sent but not yet taken by the writer: lets tests know what the next batch
+    /// will hold.
+    #[cfg(test)]
+    pub(super) fn queued_writes(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
+    }
+
     /// Lets the writer commit what is queued, then stops it. Later writes fail with `Closed`.
     pub async fn close(&self) {
         let _ = self.jobs.send(None).await;

@@ -27,6 +27,8 @@ pub mod records;
 mod shared;
 mod stats;
 mod tables;
+#[cfg(test)]
+mod tests;
 mod tx;
 mod writer;
 

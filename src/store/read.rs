@@ -10,6 +10,9 @@ use super::codec::{Record, Rkyv};
 use super::error::StoreError;
 use super::tables;
 
+/// A visitor of records, one at a time (`replay --full` streams them).
+pub type Each<'a, T> = &'a mut dyn FnMut(T) -> Result<(), StoreError>;
+
 pub struct Reader {
     txn: ReadTransaction,
 }
@@ -51,7 +54,7 @@ impl Reader {
     pub(super) fn each_in<K: Key + 'static, T: Record>(
         &self,
         table: TableDefinition<K, Rkyv<T>>,
-        each: &mut dyn FnMut(T) -> Result<(), StoreError>,
+        each: Each<'_, T>,
     ) -> Result<(), StoreError> {
         for entry in self.txn.open_table(table)?.iter()? {
             each(entry?.1.value().to_record()?)?;

@@ -5,6 +5,7 @@
 //! they can never disagree with it.
 
 use std::borrow::Borrow;
+use std::ops::RangeBounds;
 
 use redb::{
     Key, MultimapTableDefinition, ReadableTable, TableDefinition, TableError, TypeName, Value,
@@ -27,18 +28,18 @@ pub fn create<K: Key + 'static, V: Value + 'static>(
     txn: &WriteTransaction,
     table: TableDefinition<K, V>,
 ) -> Result<(), StoreError> {
-    txn.open_table(table)
-        .map(drop)
-        .map_err(|e| refuse_other_version(e, K::type_name(), V::type_name()))
+    checked::<K, V>(txn.open_table(table).map(drop))
 }
 
 pub fn create_multimap<K: Key + 'static, V: Key + 'static>(
     txn: &WriteTransaction,
     table: MultimapTableDefinition<K, V>,
 ) -> Result<(), StoreError> {
-    txn.open_multimap_table(table)
-        .map(drop)
-        .map_err(|e| refuse_other_version(e, K::type_name(), V::type_name()))
+    checked::<K, V>(txn.open_multimap_table(table).map(drop))
+}
+
+fn checked<K: Key, V: Value>(opened: Result<(), TableError>) -> Result<(), StoreError> {
+    opened.map_err(|error| refuse_other_version(error, K::type_name(), V::type_name()))
 }
 
 fn refuse_other_version(error: TableError, key: TypeName, value: TypeName) -> StoreError {
@@ -60,4 +61,21 @@ pub fn owned<'k, K: Key + 'static, T: Record>(
 ) -> Result<Option<T>, StoreError> {
     let found = table.get(key)?;
     found.map(|guard| guard.value().to_record()).transpose()
+}
+
+/// Up to `limit` keys of `table` in `range`, in key order: the expiry and time indexes are
+/// read this way, collected first so that the caller may then write to the same tables.
+pub fn keys_in<K, V: Value + 'static>(
+    table: &impl ReadableTable<K, V>,
+    range: impl RangeBounds<K> + 'static,
+    limit: usize,
+) -> Result<Vec<K>, StoreError>
+where
+    K: Key + 'static + for<'a> Value<SelfType<'a> = K>,
+{
+    let mut keys = Vec::new();
+    for entry in table.range::<K>(range)?.take(limit) {
+        keys.push(entry?.0.value());
+    }
+    Ok(keys)
 }

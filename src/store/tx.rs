@@ -6,15 +6,12 @@
 //! decides (reads, validates) before it writes, so an operation that returns a business
 //! rejection has written nothing and cannot leave half a change in the shared batch.
 
-use std::borrow::Borrow;
-
-use redb::{Key, TableDefinition, WriteTransaction};
+use redb::WriteTransaction;
 
 use super::change::{ChangeOp, OUTBOX, OutboxEntry, RecordKind};
-use super::codec::{Record, Rkyv, Stored, encode};
+use super::codec::{Stored, encode};
 use super::error::StoreError;
 use super::id::Id;
-use super::tables;
 use crate::clock::Millis;
 
 pub struct Tx<'t> {
@@ -51,15 +48,6 @@ impl<'t> Tx<'t> {
     /// The batch's clock reading: every record written in one commit carries the same time.
     pub(super) fn now(&self) -> Millis {
         self.now
-    }
-
-    /// An owned copy of the record under `key`, as this transaction sees it.
-    pub(super) fn owned<'k, K: Key + 'static, T: Record>(
-        &self,
-        table: TableDefinition<K, Rkyv<T>>,
-        key: impl Borrow<K::SelfType<'k>>,
-    ) -> Result<Option<T>, StoreError> {
-        tables::owned(&self.txn.open_table(table)?, key)
     }
 
     /// Appends "this record changed" to the outbox; returns its sequence number, which the

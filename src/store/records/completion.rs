@@ -8,7 +8,7 @@ use crate::store::change::{ChangeOp, RecordKind};
 use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::{Id, pair_key, split_pair};
-use crate::store::read::Reader;
+use crate::store::read::{Each, Reader};
 use crate::store::tables;
 use crate::store::tx::Tx;
 
@@ -59,15 +59,10 @@ pub(super) fn current(
     reader: &Reader,
     key: &[u8],
 ) -> Result<Option<Option<Completion>>, StoreError> {
-    let Some(pair) = split_pair(key) else {
-        return Ok(None);
-    };
-    reader.owned(COMPLETIONS, pair).map(Some)
+    let pair = split_pair(key);
+    pair.map(|pair| reader.owned(COMPLETIONS, pair)).transpose()
 }
 
-pub(super) fn each(
-    reader: &Reader,
-    each: &mut dyn FnMut(Completion) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+pub(super) fn each(reader: &Reader, each: Each<'_, Completion>) -> Result<(), StoreError> {
     reader.each_in(COMPLETIONS, each)
 }

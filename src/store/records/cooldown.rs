@@ -1,6 +1,6 @@
 //! The cooldown record: a pair of users who may not meet again before a time.
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{TableDefinition, WriteTransaction};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -8,7 +8,7 @@ use crate::store::change::{ChangeOp, RecordKind};
 use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::{Id, pair_key, split_pair};
-use crate::store::read::Reader;
+use crate::store::read::{Each, Reader};
 use crate::store::tables;
 use crate::store::tx::Tx;
 
@@ -42,7 +42,7 @@ impl Tx<'_> {
     /// shorter cooldown never shortens an earlier one. Returns the cooldown now in force.
     pub fn extend_cooldown(&mut self, x: Id, y: Id, until: Millis) -> Result<Millis, StoreError> {
         let (a, b) = ordered(x, y);
-        if let Some(existing) = self.owned(COOLDOWNS, (a, b))? {
+        if let Some(existing) = tables::owned(&self.txn().open_table(COOLDOWNS)?, (a, b))? {
             if existing.until >= until {
                 return Ok(existing.until);
             }
@@ -73,20 +73,13 @@ impl Tx<'_> {
         now: Millis,
         limit: usize,
     ) -> Result<usize, StoreError> {
-        let expired: Vec<(Millis, Id, Id)> = {
-            let table = self.txn().open_table(COOLDOWNS_BY_EXPIRY)?;
-            let mut found = Vec::new();
-            for entry in table.range(..=(now, [0xff; 16], [0xff; 16]))?.take(limit) {
-                found.push(entry?.0.value());
-            }
-            found
-        };
-        for (until, a, b) in &expired {
-            self.txn()
-                .open_table(COOLDOWNS_BY_EXPIRY)?
-                .remove((*until, *a, *b))?;
-            self.txn().open_table(COOLDOWNS)?.remove((*a, *b))?;
-            self.enqueue(RecordKind::Cooldown, ChangeOp::Delete, &pair_key(a, b))?;
+        let mut by_expiry = self.txn().open_table(COOLDOWNS_BY_EXPIRY)?;
+        let mut cooldowns = self.txn().open_table(COOLDOWNS)?;
+        let expired = tables::keys_in(&by_expiry, ..=(now, [0xff; 16], [0xff; 16]), limit)?;
+        for &(until, a, b) in &expired {
+            by_expiry.remove((until, a, b))?;
+            cooldowns.remove((a, b))?;
+            self.enqueue(RecordKind::Cooldown, ChangeOp::Delete, &pair_key(&a, &b))?;
         }
         Ok(expired.len())
     }
@@ -95,18 +88,18 @@ impl Tx<'_> {
 impl Reader {
     /// Every cooldown still in force at `now` (loaded into the realtime domain at startup).
     pub fn active_cooldowns(&self, now: Millis) -> Result<Vec<Cooldown>, StoreError> {
-        let table = self.txn().open_table(COOLDOWNS_BY_EXPIRY)?;
-        let mut found = Vec::new();
-        for entry in table.range((now.saturating_add(1), [0; 16], [0; 16])..)? {
-            let (until, a, b) = entry?.0.value();
-            found.push(Cooldown {
-                a,
-                b,
-                until,
-                version: 0,
-            });
-        }
-        Ok(found)
+        let in_force = tables::keys_in(
+            &self.txn().open_table(COOLDOWNS_BY_EXPIRY)?,
+            (now.saturating_add(1), [0; 16], [0; 16])..,
+            usize::MAX,
+        )?;
+        let cooldown = |(until, a, b)| Cooldown {
+            a,
+            b,
+            until,
+            version: 0,
+        };
+        Ok(in_force.into_iter().map(cooldown).collect())
     }
 }
 
@@ -119,15 +112,10 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
 
 /// The outbox key is the ordered pair. `None`: not a key this build writes.
 pub(super) fn current(reader: &Reader, key: &[u8]) -> Result<Option<Option<Cooldown>>, StoreError> {
-    let Some(pair) = split_pair(key) else {
-        return Ok(None);
-    };
-    reader.owned(COOLDOWNS, pair).map(Some)
+    let pair = split_pair(key);
+    pair.map(|pair| reader.owned(COOLDOWNS, pair)).transpose()
 }
 
-pub(super) fn each(
-    reader: &Reader,
-    each: &mut dyn FnMut(Cooldown) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+pub(super) fn each(reader: &Reader, each: Each<'_, Cooldown>) -> Result<(), StoreError> {
     reader.each_in(COOLDOWNS, each)
 }

@@ -1,6 +1,6 @@
 //! The history record: one participant's entry of a call, hot or archived.
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{TableDefinition, WriteTransaction};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -8,7 +8,7 @@ use crate::store::change::{ChangeOp, RecordKind};
 use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
-use crate::store::read::Reader;
+use crate::store::read::{Each, Reader};
 use crate::store::tables;
 use crate::store::tx::Tx;
 
@@ -82,30 +82,19 @@ impl Tx<'_> {
     /// The Postgres mirror keeps one `chat_history` table, so nothing is enqueued: the row
     /// itself does not change.
     pub fn archive_history(&mut self, cutoff: Millis, limit: usize) -> Result<usize, StoreError> {
-        let old: Vec<(Millis, Id, Id)> = {
-            let table = self.txn().open_table(HISTORY_BY_TIME)?;
-            let mut found = Vec::new();
-            for entry in table.range(..(cutoff, [0; 16], [0; 16]))?.take(limit) {
-                found.push(entry?.0.value());
-            }
-            found
-        };
-        for (started_at, user, room) in &old {
-            self.txn()
-                .open_table(HISTORY_BY_TIME)?
-                .remove((*started_at, *user, *room))?;
-            let bytes = {
-                let mut hot = self.txn().open_table(HISTORY)?;
-                let removed = hot.remove((*user, *started_at, *room))?;
-                removed
-                    .map(|r| r.value().to_record().and_then(|entry| encode(&entry)))
-                    .transpose()?
-            };
+        let mut by_time = self.txn().open_table(HISTORY_BY_TIME)?;
+        let mut hot = self.txn().open_table(HISTORY)?;
+        let mut archive = self.txn().open_table(HISTORY_ARCHIVE)?;
+        let old = tables::keys_in(&by_time, ..(cutoff, [0; 16], [0; 16]), limit)?;
+        for &(started_at, user, room) in &old {
+            by_time.remove((started_at, user, room))?;
+            let key = (user, started_at, room);
+            let removed = hot.remove(key)?;
+            let bytes = removed
+                .map(|r| r.value().to_record().and_then(|entry| encode(&entry)))
+                .transpose()?;
             if let Some(bytes) = bytes {
-                self.txn().open_table(HISTORY_ARCHIVE)?.insert(
-                    (*user, *started_at, *room),
-                    Stored::<HistoryEntry>::new(&bytes),
-                )?;
+                archive.insert(key, Stored::<HistoryEntry>::new(&bytes))?;
             }
         }
         Ok(old.len())
@@ -156,10 +145,7 @@ pub(super) fn current(
 }
 
 /// Hot entries, then archived ones: the mirror keeps both in one table.
-pub(super) fn each(
-    reader: &Reader,
-    each: &mut dyn FnMut(HistoryEntry) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+pub(super) fn each(reader: &Reader, each: Each<'_, HistoryEntry>) -> Result<(), StoreError> {
     reader.each_in(HISTORY, each)?;
     reader.each_in(HISTORY_ARCHIVE, each)
 }

@@ -1,9 +1,6 @@
 //! The session record: a login token of one user, its two indexes, and its operations.
 
-use redb::{
-    MultimapTableDefinition, ReadableMultimapTable, ReadableTable, TableDefinition,
-    WriteTransaction,
-};
+use redb::{MultimapTableDefinition, ReadableMultimapTable, TableDefinition, WriteTransaction};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -11,7 +8,7 @@ use crate::store::change::{ChangeOp, RecordKind};
 use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
-use crate::store::read::Reader;
+use crate::store::read::{Each, Reader};
 use crate::store::tables;
 use crate::store::tx::Tx;
 
@@ -44,7 +41,7 @@ const SESSIONS_BY_EXPIRY: TableDefinition<(Millis, Id), ()> =
 
 impl Tx<'_> {
     pub fn session(&self, token: &Id) -> Result<Option<Session>, StoreError> {
-        self.owned(SESSIONS, token)
+        tables::owned(&self.txn().open_table(SESSIONS)?, token)
     }
 
     /// Every session token of a user, active or not.
@@ -98,12 +95,12 @@ impl Tx<'_> {
 
     /// Tokens of sessions that expired at or before `now`, oldest first, at most `limit`.
     pub fn expired_sessions(&self, now: Millis, limit: usize) -> Result<Vec<Id>, StoreError> {
-        let table = self.txn().open_table(SESSIONS_BY_EXPIRY)?;
-        let mut tokens = Vec::new();
-        for entry in table.range(..=(now, [0xff; 16]))?.take(limit) {
-            tokens.push(entry?.0.value().1);
-        }
-        Ok(tokens)
+        let expired = tables::keys_in(
+            &self.txn().open_table(SESSIONS_BY_EXPIRY)?,
+            ..=(now, [0xff; 16]),
+            limit,
+        )?;
+        Ok(expired.into_iter().map(|(_, token)| token).collect())
     }
 }
 
@@ -131,15 +128,10 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
 
 /// The outbox key is the token. `None`: not a key this build writes.
 pub(super) fn current(reader: &Reader, key: &[u8]) -> Result<Option<Option<Session>>, StoreError> {
-    let Ok(token) = Id::try_from(key) else {
-        return Ok(None);
-    };
-    reader.session(&token).map(Some)
+    let token = Id::try_from(key).ok();
+    token.map(|token| reader.session(&token)).transpose()
 }
 
-pub(super) fn each(
-    reader: &Reader,
-    each: &mut dyn FnMut(Session) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+pub(super) fn each(reader: &Reader, each: Each<'_, Session>) -> Result<(), StoreError> {
     reader.each_in(SESSIONS, each)
 }

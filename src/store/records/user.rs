@@ -12,7 +12,7 @@ use crate::store::change::{ChangeOp, RecordKind};
 use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
-use crate::store::read::Reader;
+use crate::store::read::{Each, Reader};
 use crate::store::tables;
 use crate::store::tx::Tx;
 
@@ -190,7 +190,7 @@ const USERS_BY_EMAIL: TableDefinition<&str, Id> = TableDefinition::new("users_by
 
 impl Tx<'_> {
     pub fn user(&self, id: &Id) -> Result<Option<User>, StoreError> {
-        self.owned(USERS, id)
+        tables::owned(&self.txn().open_table(USERS)?, id)
     }
 
     pub fn user_id_by_email(&self, email: &str) -> Result<Option<Id>, StoreError> {
@@ -253,15 +253,10 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
 
 /// The outbox key is the user id. `None`: not a key this build writes.
 pub(super) fn current(reader: &Reader, key: &[u8]) -> Result<Option<Option<User>>, StoreError> {
-    let Ok(id) = Id::try_from(key) else {
-        return Ok(None);
-    };
-    reader.user(&id).map(Some)
+    let id = Id::try_from(key).ok();
+    id.map(|id| reader.user(&id)).transpose()
 }
 
-pub(super) fn each(
-    reader: &Reader,
-    each: &mut dyn FnMut(User) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+pub(super) fn each(reader: &Reader, each: Each<'_, User>) -> Result<(), StoreError> {
     reader.each_in(USERS, each)
 }

@@ -377,8 +377,8 @@ async fn bcrypt_passwords_verify_and_are_upgraded_to_argon2id() {
     let id = parse_id(&user_id).unwrap();
     let stored = server
         .running()
-        .state()
-        .store
+        .internals()
+        .store()
         .read()
         .unwrap()
         .user(&id)
@@ -432,7 +432,7 @@ async fn guest_sessions_expire_after_seven_days_and_are_purged() {
     // The periodic cleanup deletes expired sessions from the store.
     let (_, other) = server.guest("Bob").await;
     server.clock.advance(Duration::from_secs(8 * 86_400));
-    napalmsky::server::run_cleanup(server.running().state()).await;
+    server.running().internals().run_cleanup().await;
     let health = server.get("/health", None).await;
     assert_eq!(health.body["store"]["sessions"], 0);
     assert_error(

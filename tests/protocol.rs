@@ -209,7 +209,7 @@ async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() 
         server.running().addr()
     );
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
-    let realtime = &server.running().state().realtime;
+    let realtime = &server.running().internals().realtime();
     assert_eq!(realtime.socket_count(), 1);
     // Pings echo their payload: 40 MB of pongs, far beyond what the socket buffers hold,
     // while this client never reads. The heartbeat (25 s + 20 s) cannot end it in time.
@@ -237,7 +237,7 @@ async fn a_client_that_never_reads_is_disconnected() {
     })
     .await;
     let (mut ws, _) = authenticated(&server).await;
-    let realtime = &server.running().state().realtime;
+    let realtime = &server.running().internals().realtime();
     assert_eq!(realtime.socket_count(), 1);
     // Every unanswerable invite earns an `error` frame the client never reads, until the
     // socket's bounded queue is full and the server drops it.
@@ -275,7 +275,7 @@ async fn a_client_that_never_pongs_is_closed() {
     // It receives pings and ignores them; within a few heartbeat rounds it is closed.
     expect(&mut ws, "2").await;
     expect_closed(&mut ws).await;
-    assert_eq!(server.running().state().realtime.socket_count(), 0);
+    assert_eq!(server.running().internals().realtime().socket_count(), 0);
     // A client that answers stays.
     let (mut alive, _) = authenticated(&server).await;
     for _ in 0..4 {

@@ -25,8 +25,8 @@ async fn guest_token(server: &TestServer) -> String {
     };
     server
         .running()
-        .state()
-        .store
+        .internals()
+        .store()
         .write(move |tx| accounts::create_guest(tx, user, session))
         .await
         .unwrap();

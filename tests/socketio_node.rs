@@ -62,15 +62,13 @@ async fn run_scenario(transport: &'static str) {
     );
     // Every client closed its socket (or was kicked): the registry and presence empty out
     // once the disconnect grace has run.
-    let state = server.state().clone();
+    let realtime = server.internals().realtime().clone();
     common::wait_until(10, "every socket to be forgotten", || {
-        let state = state.clone();
-        async move {
-            state.realtime.socket_count() == 0 && state.realtime.counts().online_users == 0
-        }
+        let realtime = realtime.clone();
+        async move { realtime.socket_count() == 0 && realtime.counts().online_users == 0 }
     })
     .await;
-    drop(state);
+    drop(realtime);
     server.shutdown().await;
 }
 

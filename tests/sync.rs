@@ -54,7 +54,7 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
             200
         );
     }
-    let store = &server.running().state().store;
+    let store = &server.running().internals().store();
     for pair in users.chunks(2).take(4) {
         let (caller, callee) = (parse_id(&pair[0]).unwrap(), parse_id(&pair[1]).unwrap());
         let call = FinishedCall {
@@ -115,8 +115,7 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     let server = syncing_to(&url).await;
     let users = workload(&server, "conv").await;
     wait_until(30, "the outbox to drain", || synced(&server)).await;
-    let state = server.running().state().clone();
-    assert_mirror_equals_store(&state.store, &url).await;
+    assert_mirror_equals_store(server.running().internals().store(), &url).await;
 
     // The fixed chat_history: one row per participant.
     let pg = client(&url).await;
@@ -141,7 +140,6 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     let health = server.get("/health", None).await;
     assert_eq!(health.body["sync"]["connected"], true);
     assert!(health.body["sync"]["rowsSynced"].as_u64().unwrap() > 0);
-    drop(state); // the data directory is free once the server and its state are gone
 
     // replay --full into an empty database gives the same mirror.
     let (dir, _clock) = server.stop().await;
@@ -212,9 +210,7 @@ async fn postgres_outage_never_fails_requests_and_the_mirror_catches_up() {
 
     proxy.restore();
     wait_until(60, "the mirror to catch up", || synced(&server)).await;
-    let state = server.running().state().clone();
-    assert_mirror_equals_store(&state.store, &url).await;
-    drop(state);
+    assert_mirror_equals_store(server.running().internals().store(), &url).await;
     server.stop().await;
 }
 
@@ -247,7 +243,7 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
 
     // A refused new user and its session in one write: the session cannot follow its user
     // (foreign key), so both are set aside, and a later healthy signup still gets through.
-    let store = &server.running().state().store;
+    let store = &server.running().internals().store();
     store
         .write(|tx| {
             use napalmsky::store::records::{Gender, User};

@@ -22,4 +22,4 @@ pub use listener::bind;
 pub use load_shed::LoadShedder;
 pub use rate_limit::{RateLimiter, RateLimits};
 pub use realtime::{Transports, TransportsConfig};
-pub use router::handle;
+pub(crate) use router::handle;

@@ -16,7 +16,7 @@ use super::routes;
 use super::security_headers;
 use crate::server::AppState;
 
-pub async fn handle(
+pub(crate) async fn handle(
     state: Arc<AppState>,
     peer: SocketAddr,
     request: Request<Incoming>,

@@ -13,7 +13,7 @@ use crate::memory::resident_bytes;
 /// Expired sessions deleted per transaction, so one cleanup never holds the writer long.
 const PURGE_BATCH: usize = 1000;
 
-pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+pub(super) fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     state.clone().spawn(async move {
         let mut cleanup = tokio::time::interval(state.config.operations.cleanup_interval);
         let mut monitor = tokio::time::interval(state.config.operations.monitor_interval);
@@ -29,7 +29,7 @@ pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
 
 /// Deletes expired sessions and cooldowns, archives old history, forgets ended rate-limit
 /// windows. Each kind is bounded per pass so one cleanup never holds the writer long.
-pub async fn run_cleanup(state: &Arc<AppState>) {
+pub(super) async fn run_cleanup(state: &Arc<AppState>) {
     let mut purged = 0;
     loop {
         let now = state.clock.now_ms();

@@ -98,8 +98,10 @@ impl RunningServer {
         self.addr
     }
 
-    pub fn state(&self) -> &Arc<AppState> {
-        &self.state
+    /// What end-to-end tests may reach inside (see [`super::Internals`]).
+    #[doc(hidden)]
+    pub fn internals(&self) -> super::Internals<'_> {
+        super::Internals { state: &self.state }
     }
 
     /// Stops accepting, lets in-flight requests finish (up to `--shutdown-timeout`), flushes
@@ -215,7 +217,7 @@ pub fn serve_blocking(config: Config) -> anyhow::Result<()> {
         log_config(&config);
         let server = start(config, Arc::new(SystemClock)).await?;
         systemd::ready();
-        systemd::spawn_watchdog(server.state().clone(), server.stop_signal());
+        systemd::spawn_watchdog(server.state.clone(), server.stop_signal());
         let store_failed = wait_for_stop(&server).await?;
         systemd::stopping();
         server.shutdown().await;
@@ -234,7 +236,7 @@ async fn wait_for_stop(server: &RunningServer) -> anyhow::Result<bool> {
     let failed = tokio::select! {
         _ = terminate.recv() => { tracing::info!("SIGTERM: shutting down"); false }
         _ = interrupt.recv() => { tracing::info!("SIGINT: shutting down"); false }
-        () = server.state().store.failed() => true,
+        () = server.state.store.failed() => true,
     };
     Ok(failed)
 }

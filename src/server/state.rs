@@ -16,27 +16,31 @@ use crate::sync::SyncStatus;
 use crate::net::LoadShedder;
 
 /// Everything a request handler may use. Passed explicitly (an `Arc`), never global.
-pub struct AppState {
-    pub config: Config,
-    pub origins: Vec<String>,
-    pub store: Arc<Store>,
-    pub clock: SharedClock,
-    pub hasher: PasswordHasher,
-    pub limits: RateLimits,
-    pub realtime: Arc<Realtime>,
-    pub transports: Arc<Transports>,
-    pub reels: ReelCursors,
-    pub sync: Arc<SyncStatus>,
-    pub shedder: Arc<LoadShedder>,
+pub(crate) struct AppState {
+    pub(crate) config: Config,
+    pub(crate) origins: Vec<String>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) clock: SharedClock,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) limits: RateLimits,
+    pub(crate) realtime: Arc<Realtime>,
+    pub(crate) transports: Arc<Transports>,
+    pub(crate) reels: ReelCursors,
+    pub(crate) sync: Arc<SyncStatus>,
+    pub(crate) shedder: Arc<LoadShedder>,
     /// Every task that holds this state. Shutdown waits for them before closing the store, so
     /// their writes land and the data directory is released when `shutdown` returns.
-    pub tasks: TaskTracker,
+    pub(crate) tasks: TaskTracker,
     /// Cancelled once shutdown has served the last request: nothing waits for clients then.
-    pub requests_over: CancellationToken,
+    pub(crate) requests_over: CancellationToken,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, clock: SharedClock) -> anyhow::Result<Arc<Self>> {
+    pub(crate) fn new(
+        config: Config,
+        store: Store,
+        clock: SharedClock,
+    ) -> anyhow::Result<Arc<Self>> {
         let hasher = PasswordHasher::new(
             config.accounts.password_hash_concurrency,
             config.accounts.argon2_memory_kib,
@@ -79,7 +83,7 @@ impl AppState {
     }
 
     /// Spawns a task that shutdown waits for (see `tasks`).
-    pub fn spawn<F>(&self, task: F)
+    pub(crate) fn spawn<F>(&self, task: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {

@@ -243,8 +243,8 @@ pub async fn edit_user(
     let id = napalmsky::accounts::parse_id(user_id).unwrap();
     server
         .running()
-        .state()
-        .store
+        .internals()
+        .store()
         .write(move |tx| {
             let mut user = tx.user(&id)?.unwrap();
             edit(&mut user);

@@ -8,6 +8,7 @@ mod auth;
 mod body;
 mod client_ip;
 mod cors;
+mod http;
 mod listener;
 mod load_shed;
 mod rate_limit;
@@ -18,6 +19,7 @@ mod routes;
 mod security_headers;
 
 pub use client_ip::client_ip;
+pub use http::{Http, HttpConfig, HttpParts};
 pub use listener::bind;
 pub use load_shed::LoadShedder;
 pub use rate_limit::{RateLimiter, RateLimits};

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::respond::{Resp, json};
 use crate::clock::{Millis, SharedClock, duration_ms};
-use crate::config::Config;
+use crate::config::LimitsConfig;
 
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
@@ -176,13 +176,13 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    pub fn new(config: &Config, clock: &SharedClock) -> Self {
+    pub fn new(config: &LimitsConfig, clock: &SharedClock) -> Self {
         let minutes = |d: Duration| d.as_secs().div_ceil(60);
-        let auth_window = config.limits.auth_rate_window;
-        let api_window = config.limits.api_rate_window;
+        let auth_window = config.auth_rate_window;
+        let api_window = config.api_rate_window;
         Self {
             auth: RateLimiter::new(
-                config.limits.auth_rate_limit,
+                config.auth_rate_limit,
                 auth_window,
                 true,
                 serde_json::json!({
@@ -193,7 +193,7 @@ impl RateLimits {
                 clock.clone(),
             ),
             signup: RateLimiter::new(
-                config.limits.signup_rate_limit,
+                config.signup_rate_limit,
                 auth_window,
                 false,
                 serde_json::json!({
@@ -204,7 +204,7 @@ impl RateLimits {
                 clock.clone(),
             ),
             api: RateLimiter::new(
-                config.limits.api_rate_limit,
+                config.api_rate_limit,
                 api_window,
                 false,
                 serde_json::json!({

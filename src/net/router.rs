@@ -14,10 +14,10 @@ use super::rate_limit::RateLimiter;
 use super::respond::{Resp, error};
 use super::routes;
 use super::security_headers;
-use crate::server::AppState;
+use crate::net::Http;
 
 pub(crate) async fn handle(
-    state: Arc<AppState>,
+    state: Arc<Http>,
     peer: SocketAddr,
     request: Request<Incoming>,
 ) -> Result<Resp, Infallible> {
@@ -42,7 +42,7 @@ pub(crate) async fn handle(
 }
 
 /// The limiter of the router a path belongs to (the original's mount points).
-fn limiter_for<'a>(state: &'a AppState, path: &str) -> Option<&'a RateLimiter> {
+fn limiter_for<'a>(state: &'a Http, path: &str) -> Option<&'a RateLimiter> {
     let top = path.split('/').nth(1).unwrap_or("");
     match top {
         "auth" | "admin" => Some(&state.limits.auth),
@@ -51,7 +51,7 @@ fn limiter_for<'a>(state: &'a AppState, path: &str) -> Option<&'a RateLimiter> {
     }
 }
 
-async fn limited(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+async fn limited(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     let Some(limiter) = limiter_for(state, request.uri().path()) else {
         return route(state, ip, request).await;
     };
@@ -66,7 +66,7 @@ async fn limited(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) 
     response
 }
 
-async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+async fn route(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     let path = request.uri().path();
     // Express routes are not strict about one trailing slash.
     let path = if path.len() > 1 {

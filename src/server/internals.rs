@@ -16,12 +16,12 @@ pub struct Internals<'a> {
 impl<'a> Internals<'a> {
     /// The store, to seed records or read what a request wrote.
     pub fn store(&self) -> &'a Arc<Store> {
-        &self.state.store
+        &self.state.http.store
     }
 
     /// The realtime hub, to count sockets and users.
     pub fn realtime(&self) -> &'a Arc<Realtime> {
-        &self.state.realtime
+        &self.state.http.realtime
     }
 
     /// Runs one periodic cleanup now instead of waiting for `--cleanup-interval`.

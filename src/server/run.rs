@@ -48,7 +48,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let (stop, stopped) = watch::channel(false);
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
-    crate::app::spawn_tickers(state.realtime.clone(), stopped.clone());
+    crate::app::spawn_tickers(state.http.realtime.clone(), stopped.clone());
     let (flush, flushing) = watch::channel(false);
     let sync_worker = crate::sync::spawn_worker(sync_worker(&state), flushing);
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
@@ -66,9 +66,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 fn sync_worker(state: &AppState) -> SyncWorker {
     let config = &state.config;
     SyncWorker {
-        store: state.store.clone(),
-        status: state.sync.clone(),
-        clock: state.clock.clone(),
+        store: state.http.store.clone(),
+        status: state.http.sync.clone(),
+        clock: state.http.clock.clone(),
         config: WorkerConfig {
             postgres_url: config.sync.postgres_url.clone(),
             batch_size: config.sync.sync_batch_size,
@@ -81,10 +81,10 @@ fn sync_worker(state: &AppState) -> SyncWorker {
 
 /// The realtime domain checks cooldowns in memory; it starts with those the store holds.
 fn load_cooldowns(state: &Arc<AppState>) -> anyhow::Result<()> {
-    let now = state.clock.now_ms();
-    let cooldowns = state.store.read()?.active_cooldowns(now)?;
+    let now = state.http.clock.now_ms();
+    let cooldowns = state.http.store.read()?.active_cooldowns(now)?;
     let count = cooldowns.len();
-    state.realtime.with_domain_mut(|domain| {
+    state.http.realtime.with_domain_mut(|domain| {
         for cooldown in cooldowns {
             domain.load_cooldown(cooldown.a, cooldown.b, cooldown.until);
         }
@@ -125,7 +125,7 @@ impl RunningServer {
         if let Some(worker) = self.sync_worker {
             let _ = worker.await;
         }
-        self.state.store.close().await;
+        self.state.http.store.close().await;
         tracing::info!("store closed");
     }
 
@@ -155,7 +155,8 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
         };
         let _ = stream.set_nodelay(true);
         let service_state = state.clone();
-        let service = service_fn(move |request| net::handle(service_state.clone(), peer, request));
+        let service =
+            service_fn(move |request| net::handle(service_state.http.clone(), peer, request));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(state.config.net.header_read_timeout)
@@ -178,7 +179,7 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
     }
     drop(listener);
     // Realtime clients are told the server is going away (their transports close).
-    state.realtime.close_all();
+    state.http.realtime.close_all();
     connections.close();
     let deadline = state.config.operations.shutdown_timeout;
     if tokio::time::timeout(deadline, connections.wait())
@@ -236,7 +237,7 @@ async fn wait_for_stop(server: &RunningServer) -> anyhow::Result<bool> {
     let failed = tokio::select! {
         _ = terminate.recv() => { tracing::info!("SIGTERM: shutting down"); false }
         _ = interrupt.recv() => { tracing::info!("SIGINT: shutting down"); false }
-        () = server.state.store.failed() => true,
+        () = server.state.http.store.failed() => true,
     };
     Ok(failed)
 }

@@ -1,34 +1,24 @@
-use std::future::Future;
+//! What the server builds and keeps: the HTTP handle (which holds the realtime and transport
+//! handles), the flags, and the shutdown machinery. Only `server/` sees this.
+
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::accounts::PasswordHasher;
-use crate::app::{Realtime, RealtimeConfig, ReelCursors};
+use crate::app::{Realtime, RealtimeConfig};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::net::RateLimits;
-use crate::net::{Transports, TransportsConfig};
+use crate::net::{
+    Http, HttpConfig, HttpParts, LoadShedder, RateLimits, Transports, TransportsConfig,
+};
 use crate::store::Store;
-use crate::sync::SyncStatus;
 
-use crate::net::LoadShedder;
-
-/// Everything a request handler may use. Passed explicitly (an `Arc`), never global.
 pub(crate) struct AppState {
     pub(crate) config: Config,
-    pub(crate) origins: Vec<String>,
-    pub(crate) store: Arc<Store>,
-    pub(crate) clock: SharedClock,
-    pub(crate) hasher: PasswordHasher,
-    pub(crate) limits: RateLimits,
-    pub(crate) realtime: Arc<Realtime>,
-    pub(crate) transports: Arc<Transports>,
-    pub(crate) reels: ReelCursors,
-    pub(crate) sync: Arc<SyncStatus>,
-    pub(crate) shedder: Arc<LoadShedder>,
-    /// Every task that holds this state. Shutdown waits for them before closing the store, so
+    pub(crate) http: Arc<Http>,
+    /// Every task that holds a handle. Shutdown waits for them before closing the store, so
     /// their writes land and the data directory is released when `shutdown` returns.
     pub(crate) tasks: TaskTracker,
     /// Cancelled once shutdown has served the last request: nothing waits for clients then.
@@ -36,17 +26,18 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// Builds every handle from the flags, the opened store and the clock.
     pub(crate) fn new(
         config: Config,
         store: Store,
         clock: SharedClock,
     ) -> anyhow::Result<Arc<Self>> {
+        let accounts = &config.accounts;
         let hasher = PasswordHasher::new(
-            config.accounts.password_hash_concurrency,
-            config.accounts.argon2_memory_kib,
-            config.accounts.argon2_iterations,
+            accounts.password_hash_concurrency,
+            accounts.argon2_memory_kib,
+            accounts.argon2_iterations,
         )?;
-        let limits = RateLimits::new(&config, &clock);
         let store = Arc::new(store);
         let tasks = TaskTracker::new();
         let requests_over = CancellationToken::new();
@@ -65,18 +56,26 @@ impl AppState {
             shedder.clone(),
             requests_over.clone(),
         );
-        Ok(Arc::new(Self {
-            transports,
-            shedder,
-            origins: config.net.origins(),
-            config,
+        let http = Http::new(HttpParts {
+            config: HttpConfig {
+                net: config.net.clone(),
+                rules: config.rules.clone(),
+                accounts: config.accounts.clone(),
+                mirror_enabled: config.sync.postgres_url.is_some(),
+            },
+            limits: RateLimits::new(&config.limits, &clock),
             store,
             clock,
             hasher,
-            limits,
             realtime,
-            reels: ReelCursors::default(),
+            transports,
             sync: Arc::default(),
+            shedder,
+            tasks: tasks.clone(),
+        });
+        Ok(Arc::new(Self {
+            config,
+            http,
             tasks,
             requests_over,
         }))
@@ -85,7 +84,7 @@ impl AppState {
     /// Spawns a task that shutdown waits for (see `tasks`).
     pub(crate) fn spawn<F>(&self, task: F)
     where
-        F: Future<Output = ()> + Send + 'static,
+        F: std::future::Future<Output = ()> + Send + 'static,
     {
         self.tasks.spawn(task);
     }

@@ -12,7 +12,9 @@ use md5::{Digest, Md5};
 use tokio_postgres::Client;
 
 use super::SyncError;
-use super::mirror::{Mirrored, TableVisitor, Visitor, checksum_sql, each_table, verify_text, visit};
+use super::mirror::{
+    Mirrored, TableVisitor, Visitor, checksum_sql, each_table, verify_text, visit,
+};
 use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -35,7 +35,10 @@ pub(crate) use sql::{
 };
 
 /// Runs one generated statement; returns the rows it touched.
-pub(crate) async fn execute(txn: &Transaction<'_>, statement: &Statement) -> Result<u64, SyncError> {
+pub(crate) async fn execute(
+    txn: &Transaction<'_>,
+    statement: &Statement,
+) -> Result<u64, SyncError> {
     let params: Vec<&(dyn ToSql + Sync)> = statement
         .params
         .iter()

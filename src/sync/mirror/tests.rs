@@ -59,15 +59,30 @@ fn the_sessions_upsert_casts_the_address_and_overwrite_accepts_equal_versions() 
 fn insert_only_columns_stay_out_of_the_update_list() {
     let history = upsert_sql::<HistoryEntry>("<");
     let (_, updates) = history.split_once("DO UPDATE SET").unwrap_or_default();
-    assert!(history.contains("ON CONFLICT (session_id, user_id)"), "{history}");
+    assert!(
+        history.contains("ON CONFLICT (session_id, user_id)"),
+        "{history}"
+    );
     assert!(!updates.contains("created_at"), "{updates}");
     assert!(!updates.contains("user_id ="), "{updates}");
-    assert!(updates.contains("messages = EXCLUDED.messages"), "{updates}");
+    assert!(
+        updates.contains("messages = EXCLUDED.messages"),
+        "{updates}"
+    );
     let users = upsert_sql::<crate::store::records::User>("<");
     let (_, updates) = users.split_once("DO UPDATE SET").unwrap_or_default();
-    assert!(!updates.contains("updated_at"), "the trigger owns it: {updates}");
-    assert!(updates.contains("created_at = EXCLUDED.created_at"), "{updates}");
-    assert_eq!(users.matches("::").count() - users.matches("::inet").count(), 34);
+    assert!(
+        !updates.contains("updated_at"),
+        "the trigger owns it: {updates}"
+    );
+    assert!(
+        updates.contains("created_at = EXCLUDED.created_at"),
+        "{updates}"
+    );
+    assert_eq!(
+        users.matches("::").count() - users.matches("::inet").count(),
+        34
+    );
 }
 
 #[test]

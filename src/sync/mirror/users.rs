@@ -40,7 +40,9 @@ static COLUMNS: LazyLock<Vec<Column<User>>> = LazyLock::new(|| {
             u.streak_days.map(|d| int(d.into()))
         }),
         Column::new("referral_code", Text, |u: &User| u.referral_code.clone()),
-        Column::new("referred_by", Uuid, |u: &User| u.referred_by.map(|i| uuid(&i))),
+        Column::new("referred_by", Uuid, |u: &User| {
+            u.referred_by.map(|i| uuid(&i))
+        }),
         Column::new("introduced_to", Uuid, |u: &User| {
             u.introduced_to.map(|i| uuid(&i))
         }),
@@ -53,7 +55,9 @@ static COLUMNS: LazyLock<Vec<Column<User>>> = LazyLock::new(|| {
         Column::new("paid_status", Text, |u: &User| u.paid_status.as_str()).verified(),
         Column::new("paid_at", Timestamp, |u: &User| u.paid_at),
         Column::new("payment_id", Text, |u: &User| u.payment_id.clone()),
-        Column::new("invite_code_used", Text, |u: &User| u.invite_code_used.clone()),
+        Column::new("invite_code_used", Text, |u: &User| {
+            u.invite_code_used.clone()
+        }),
         Column::new("my_invite_code", Text, |u: &User| u.my_invite_code.clone()),
         Column::new("invite_code_uses_remaining", Int, |u: &User| {
             u.invite_code_uses_remaining

@@ -13,7 +13,7 @@ use tokio_postgres::Client;
 
 use super::SyncError;
 use super::mirror::{
-    Mirrored, TableVisitor, Visitor, checksum_sql, each_table, verify_text, visit,
+    Mirrored, TableVisitor, Visitor, checksum_sql, each_table, table, verify_text, visit,
 };
 use crate::store::Store;
 
@@ -38,7 +38,7 @@ struct StoreSide(BTreeMap<&'static str, (u64, u128)>);
 
 impl Visitor for StoreSide {
     fn record<R: Mirrored>(&mut self, record: R) {
-        let entry = self.0.entry(R::TABLE).or_default();
+        let entry = self.0.entry(table::<R>().name).or_default();
         entry.0 += 1;
         entry.1 += row_checksum(&verify_text(&record));
     }
@@ -52,7 +52,7 @@ struct MirrorQueries(Vec<(&'static str, String)>);
 
 impl TableVisitor for MirrorQueries {
     fn table<R: Mirrored>(&mut self) {
-        self.0.push((R::TABLE, checksum_sql::<R>()));
+        self.0.push((table::<R>().name, checksum_sql::<R>()));
     }
 }
 

@@ -3,22 +3,72 @@
 //! conflict, and covered by `--verify`. The SQL (`sql.rs`) and the verify row text are both
 //! generated from that one list.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use crate::store::records::{Id, RecordKind};
+use crate::store::records::Id;
 
 /// One array parameter of a statement, owning its values.
 pub(crate) type Param = Box<dyn ToSql + Sync + Send>;
 
-/// A store record type mirrored into one Postgres table.
+/// A store record type mirrored into one Postgres table, described by [`Mirrored::describe`].
 pub(crate) trait Mirrored: Sized + Send + Sync + 'static {
-    const KIND: RecordKind;
-    const TABLE: &'static str;
-    fn columns() -> &'static [Column<Self>];
-    /// The mirror key of a record the store deleted, from its outbox key; `None` for a key
-    /// that does not decode (and for kinds the store never deletes).
-    fn deleted_key(outbox_key: &[u8]) -> Option<Vec<KeyPart>>;
+    fn describe() -> Table<Self>;
+}
+
+/// One mirrored table: its name and columns. (Its record kind is the one `kinds.rs` maps to
+/// the record type.)
+pub(crate) struct Table<R> {
+    pub(crate) name: &'static str,
+    pub(crate) columns: Vec<Column<R>>,
+}
+
+impl<R: 'static> Table<R> {
+    /// `columns` in the table's order; `sync_version` (from the record's `version`) follows.
+    pub(crate) fn new(name: &'static str, version: fn(&R) -> u64, columns: Vec<Column<R>>) -> Self {
+        let mut columns = columns;
+        columns.push(sync_version(version));
+        Self { name, columns }
+    }
+}
+
+/// `R`'s table, described once per process.
+pub(crate) fn table<R: Mirrored>() -> &'static Table<R> {
+    type Described = HashMap<TypeId, &'static (dyn Any + Send + Sync)>;
+    static DESCRIBED: OnceLock<Mutex<Described>> = OnceLock::new();
+    let mut described = DESCRIBED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let table = *described
+        .entry(TypeId::of::<R>())
+        .or_insert_with(|| Box::leak(Box::new(R::describe())));
+    match table.downcast_ref() {
+        Some(table) => table,
+        None => unreachable!("described under its own type id"),
+    }
+}
+
+/// The mirror key of a record the store deleted, from its outbox key: for a table keyed by
+/// ids, the outbox key is those ids in key order. `None` for a key that does not decode, and
+/// for tables with other keys (`chat_history`, whose rows the store never deletes).
+pub(crate) fn deleted_key<R: Mirrored>(outbox_key: &[u8]) -> Option<Vec<KeyPart>> {
+    let keys: Vec<&Column<R>> = table::<R>()
+        .columns
+        .iter()
+        .filter(|c| c.role == Role::Key)
+        .collect();
+    if keys.iter().any(|c| c.ty != PgType::Uuid) || outbox_key.len() != 16 * keys.len() {
+        return None;
+    }
+    outbox_key
+        .chunks_exact(16)
+        .map(|chunk| Some(KeyPart::Uuid(uuid(&Id::try_from(chunk).ok()?))))
+        .collect()
 }
 
 /// How a column travels: the array type of its UNNEST parameter and how the SELECT turns the
@@ -207,7 +257,8 @@ impl<R: 'static> Column<R> {
 
 /// The record's key, one part per key column.
 pub(crate) fn key_of<R: Mirrored>(row: &R) -> Vec<KeyPart> {
-    R::columns()
+    table::<R>()
+        .columns
         .iter()
         .filter(|c| c.role == Role::Key)
         .filter_map(|c| c.key_part(row))
@@ -216,7 +267,8 @@ pub(crate) fn key_of<R: Mirrored>(row: &R) -> Vec<KeyPart> {
 
 /// The verify row text: the verified columns joined by '|'.
 pub(crate) fn verify_text<R: Mirrored>(row: &R) -> String {
-    R::columns()
+    table::<R>()
+        .columns
         .iter()
         .filter(|c| c.verified)
         .map(|c| c.verify_text(row))
@@ -235,6 +287,6 @@ pub(crate) fn int(v: u64) -> i32 {
 
 /// The `sync_version` column every mirrored table ends with (verified: it says which change
 /// the row holds).
-pub(crate) fn sync_version<R: 'static>(get: fn(&R) -> u64) -> Column<R> {
+fn sync_version<R: 'static>(get: fn(&R) -> u64) -> Column<R> {
     Column::new("sync_version", PgType::Int8, move |r: &R| version(get(r))).verified()
 }

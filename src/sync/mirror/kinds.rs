@@ -1,8 +1,12 @@
 //! The one place that maps the store's closed `RecordKind` / `Current` enums to the mirrored
-//! record types. A new kind makes the compiler ask for an arm here; its position in `KINDS`
-//! says where it is written (parents before the rows that refer to them).
+//! record types. A new kind makes the compiler ask for its arms here, and goes into `KINDS`
+//! at the position it is written in (parents before the rows that refer to them); a mirrored
+//! type missing from `KINDS` fails the first test that writes it.
 
-use super::columns::Mirrored;
+use std::any::TypeId;
+use std::marker::PhantomData;
+
+use super::columns::{Mirrored, table};
 use crate::store::Current;
 use crate::store::records::{Completion, Cooldown, HistoryEntry, RecordKind, Session, User};
 
@@ -18,6 +22,25 @@ pub(crate) const KINDS: [RecordKind; 5] = [
 /// Where `kind` is written among the others.
 pub(crate) fn position(kind: RecordKind) -> usize {
     KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len())
+}
+
+/// The kind `visit_table` maps to `R`: the record type's kind is said once, in that match.
+pub(crate) fn kind_of<R: Mirrored>() -> RecordKind {
+    struct Is<R>(bool, PhantomData<R>);
+    impl<R: 'static> TableVisitor for Is<R> {
+        fn table<T: Mirrored>(&mut self) {
+            self.0 = TypeId::of::<T>() == TypeId::of::<R>();
+        }
+    }
+    let found = KINDS.into_iter().find(|kind| {
+        let mut is = Is::<R>(false, PhantomData);
+        visit_table(*kind, &mut is);
+        is.0
+    });
+    match found {
+        Some(kind) => kind,
+        None => unreachable!("{} is mirrored but not listed in KINDS", table::<R>().name),
+    }
 }
 
 /// Something done per mirrored record type.
@@ -76,7 +99,7 @@ mod tests {
     struct KindOf(Option<RecordKind>);
     impl TableVisitor for KindOf {
         fn table<R: Mirrored>(&mut self) {
-            self.0 = Some(R::KIND);
+            self.0 = Some(kind_of::<R>());
         }
     }
 

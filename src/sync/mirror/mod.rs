@@ -28,7 +28,7 @@ use tokio_postgres::types::ToSql;
 use super::SyncError;
 use crate::store::Current;
 use crate::store::records::RecordKind;
-pub(crate) use columns::{KeyPart, Mirrored, key_of, verify_text};
+pub(crate) use columns::{KeyPart, Mirrored, key_of, table, verify_text};
 pub(crate) use kinds::{TableVisitor, Visitor, each_table, visit};
 pub(crate) use sql::{
     Statement, checksum_sql, create_kept_sql, delete_unkept_sql, drop_kept_sql, insert_kept,
@@ -66,7 +66,7 @@ trait Pending: Any + Send + Sync {
 
 impl<R: Mirrored> Pending for TableRows<R> {
     fn kind(&self) -> RecordKind {
-        R::KIND
+        kinds::kind_of::<R>()
     }
 
     fn len(&self) -> usize {
@@ -104,21 +104,21 @@ pub(crate) struct Rows {
 
 impl Visitor for Rows {
     fn record<R: Mirrored>(&mut self, record: R) {
-        self.table::<R>().upserts.push(record);
+        self.share::<R>().upserts.push(record);
     }
 
     fn deleted<R: Mirrored>(&mut self, outbox_key: &[u8]) {
-        if let Some(key) = R::deleted_key(outbox_key) {
-            self.table::<R>().deletes.push(key);
+        if let Some(key) = columns::deleted_key::<R>(outbox_key) {
+            self.share::<R>().deletes.push(key);
         }
     }
 }
 
 impl Rows {
-    fn table<R: Mirrored>(&mut self) -> &mut TableRows<R> {
+    fn share<R: Mirrored>(&mut self) -> &mut TableRows<R> {
         let pending = self
             .tables
-            .entry(kinds::position(R::KIND))
+            .entry(kinds::position(kinds::kind_of::<R>()))
             .or_insert_with(|| {
                 Box::new(TableRows::<R> {
                     upserts: Vec::new(),

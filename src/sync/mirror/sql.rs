@@ -2,7 +2,7 @@
 //! upsert guarded by `sync_version`, the delete by key, the `--verify` checksum, and the
 //! statements `replay --full` uses to delete rows the store no longer has.
 
-use super::columns::{Column, KeyPart, Mirrored, Param, PgType, Role};
+use super::columns::{Column, KeyPart, Mirrored, Param, PgType, Role, table};
 
 /// A statement and the array parameters it takes.
 pub(crate) struct Statement {
@@ -18,7 +18,7 @@ where
 }
 
 fn key_columns<R: Mirrored>() -> impl Iterator<Item = &'static Column<R>> {
-    R::columns().iter().filter(|c| c.role == Role::Key)
+    table::<R>().columns.iter().filter(|c| c.role == Role::Key)
 }
 
 /// `$1::uuid[], $2::text[], ...`
@@ -51,7 +51,7 @@ fn key_match<R: Mirrored>(a: &str, b: &str) -> String {
 /// `newer` is `<` (apply only newer changes) or `<=` (also equal ones: `replay --full`
 /// repairing a mirror edited by hand).
 pub(crate) fn upsert_sql<R: Mirrored>(newer: &str) -> String {
-    let columns = R::columns();
+    let columns = &table::<R>().columns;
     let all = names(columns.iter()).join(", ");
     let selects: Vec<String> = columns.iter().map(select).collect();
     let keys = names(key_columns::<R>()).join(", ");
@@ -66,7 +66,7 @@ pub(crate) fn upsert_sql<R: Mirrored>(newer: &str) -> String {
          FROM UNNEST({params}) AS r({all})\n\
          ON CONFLICT ({keys}) DO UPDATE SET {updates}\n\
          WHERE {table}.sync_version {newer} EXCLUDED.sync_version",
-        table = R::TABLE,
+        table = table::<R>().name,
         selects = selects.join(", "),
         params = unnest_params(columns.iter()),
         updates = updates.join(", "),
@@ -76,14 +76,18 @@ pub(crate) fn upsert_sql<R: Mirrored>(newer: &str) -> String {
 pub(crate) fn upsert<R: Mirrored>(rows: &[R], newer: &str) -> Statement {
     Statement {
         sql: upsert_sql::<R>(newer),
-        params: R::columns().iter().map(|c| c.values(rows)).collect(),
+        params: table::<R>()
+            .columns
+            .iter()
+            .map(|c| c.values(rows))
+            .collect(),
     }
 }
 
 pub(crate) fn delete_sql<R: Mirrored>() -> String {
     format!(
         "DELETE FROM {table} t USING UNNEST({params}) AS d({keys}) WHERE {matches}",
-        table = R::TABLE,
+        table = table::<R>().name,
         params = unnest_params(key_columns::<R>()),
         keys = names(key_columns::<R>()).join(", "),
         matches = key_match::<R>("t", "d"),
@@ -138,7 +142,8 @@ fn verify_expression(column: &Column<impl Sized>) -> String {
 
 /// Row count and checksum of the mirror table (see `verify.rs` for the checksum).
 pub(crate) fn checksum_sql<R: Mirrored>() -> String {
-    let row = R::columns()
+    let row = table::<R>()
+        .columns
         .iter()
         .filter(|c| c.verified)
         .map(verify_expression)
@@ -146,7 +151,7 @@ pub(crate) fn checksum_sql<R: Mirrored>() -> String {
         .join(" || '|' || ");
     format!(
         "SELECT count(*)::int8, coalesce(sum(('x' || substr(md5({row}), 1, 15))::bit(60)::int8::numeric), 0)::text FROM {}",
-        R::TABLE
+        table::<R>().name
     )
 }
 
@@ -154,7 +159,7 @@ pub(crate) fn checksum_sql<R: Mirrored>() -> String {
 
 /// The session's temporary table of the keys `replay --full` has seen.
 fn kept_table<R: Mirrored>() -> String {
-    format!("napalmsky_kept_{}", R::TABLE)
+    format!("napalmsky_kept_{}", table::<R>().name)
 }
 
 pub(crate) fn create_kept_sql<R: Mirrored>() -> String {
@@ -163,7 +168,7 @@ pub(crate) fn create_kept_sql<R: Mirrored>() -> String {
          TRUNCATE {kept}",
         kept = kept_table::<R>(),
         keys = names(key_columns::<R>()).join(", "),
-        table = R::TABLE,
+        table = table::<R>().name,
     )
 }
 
@@ -181,7 +186,7 @@ pub(crate) fn insert_kept<R: Mirrored>(keys: &[Vec<KeyPart>]) -> Statement {
 pub(crate) fn delete_unkept_sql<R: Mirrored>() -> String {
     format!(
         "DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM {kept} k WHERE {matches})",
-        table = R::TABLE,
+        table = table::<R>().name,
         kept = kept_table::<R>(),
         matches = key_match::<R>("k", "t"),
     )

@@ -1,6 +1,6 @@
 //! The generated SQL, spelled out: what a column list turns into.
 
-use super::columns::{Mirrored, key_of, verify_text};
+use super::columns::{key_of, table, verify_text};
 use super::kinds::KINDS;
 use super::sql::{checksum_sql, delete_sql, upsert_sql};
 use super::{KeyPart, Rows};
@@ -153,6 +153,6 @@ fn a_batch_splits_parents_first_and_deletes_children_first() {
             RecordKind::User
         ]
     );
-    assert_eq!(Cooldown::TABLE, "cooldowns");
+    assert_eq!(table::<Cooldown>().name, "cooldowns");
     assert_eq!(KINDS.len(), 5);
 }

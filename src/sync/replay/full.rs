@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 
 use super::super::mirror::{
     KeyPart, Mirrored, Rows, Statement, TableVisitor, Visitor, create_kept_sql, delete_unkept_sql,
-    drop_kept_sql, each_table, execute, insert_kept, key_of, visit,
+    drop_kept_sql, each_table, execute, insert_kept, key_of, table, visit,
 };
 use super::super::write::write_records;
 use super::ReplayReport;
@@ -132,7 +132,7 @@ struct KeptKeys {
 impl Visitor for Chunk {
     fn record<R: Mirrored>(&mut self, record: R) {
         self.keys
-            .entry(R::TABLE)
+            .entry(table::<R>().name)
             .or_insert_with(|| KeptKeys {
                 insert: insert_kept::<R>,
                 keys: Vec::new(),

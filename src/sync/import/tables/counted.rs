@@ -1,0 +1,37 @@
+//! Tables the store has no record type for yet: counted and reported, not imported.
+
+use super::table::{Import, NO_STORE_SUPPORT};
+
+pub(super) const COUNTED_ONLY: &[(&str, &str)] = &[
+    ("invite_codes", NO_STORE_SUPPORT),
+    ("reports", NO_STORE_SUPPORT),
+    ("ip_bans", NO_STORE_SUPPORT),
+    ("referral_notifications", NO_STORE_SUPPORT),
+    ("audit_log", "unused by the original server"),
+];
+
+impl Import<'_, '_> {
+    pub(super) async fn count_only(
+        &mut self,
+        table: &'static str,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        if !self.present(table) {
+            return Ok(());
+        }
+        let row = self
+            .src
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await?;
+        let count = u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0);
+        let report = self.report.table_mut(table);
+        report.read = count;
+        if count > 0 {
+            report.skipped.insert(reason.to_owned(), count);
+        }
+        report.note = Some(format!("{count} rows not imported: {reason}"));
+        report.counted_only = true;
+        eprintln!("import: {table}: {count} rows not imported: {reason}");
+        Ok(())
+    }
+}

@@ -76,6 +76,18 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
             .await
             .unwrap();
     }
+    // Recorded addresses: two for the first user (one seen twice), one for the second.
+    let (first, second) = (parse_id(&users[0]).unwrap(), parse_id(&users[1]).unwrap());
+    store
+        .write(move |tx| {
+            let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+            tx.record_ip(first, ip("203.0.113.1"), common::T0)?;
+            tx.record_ip(first, ip("2001:db8::1"), common::T0 + 1)?;
+            tx.record_ip(first, ip("203.0.113.1"), common::T0 + 2)?;
+            tx.record_ip(second, ip("203.0.113.1"), common::T0)
+        })
+        .await
+        .unwrap();
     users
 }
 
@@ -119,6 +131,23 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
 
     // The fixed chat_history: one row per participant.
     let pg = client(&url).await;
+    // Recorded addresses: one row per user, newest first.
+    let first = uuid::Uuid::parse_str(&users[0]).unwrap();
+    let addresses: serde_json::Value = pg
+        .query_one(
+            "SELECT addresses FROM user_ip_addresses WHERE user_id = $1",
+            &[&first],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        addresses,
+        json!([
+            {"ip": "203.0.113.1", "lastSeenAt": common::T0 + 2},
+            {"ip": "2001:db8::1", "lastSeenAt": common::T0 + 1},
+        ])
+    );
     let rows: i64 = pg
         .query_one("SELECT count(*) FROM chat_history", &[])
         .await

@@ -20,6 +20,7 @@ pub enum RecordKind {
     Cooldown,
     History,
     Completion,
+    UserIps,
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

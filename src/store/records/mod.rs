@@ -11,6 +11,7 @@ mod cooldown;
 mod history;
 mod session;
 mod user;
+mod user_ips;
 
 use redb::WriteTransaction;
 
@@ -28,6 +29,7 @@ pub use user::{
     AccountType, ArchivedAccountType, ArchivedBanStatus, ArchivedGender, ArchivedLastSession,
     ArchivedPaidStatus, ArchivedUser, BanStatus, Gender, LastSession, PaidStatus, User,
 };
+pub use user_ips::{RECORDED_IPS_KEPT, SeenAddress, UserIps};
 
 /// A durable record in its current state, or the fact that it no longer exists.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +39,7 @@ pub enum Current {
     History(HistoryEntry),
     Completion(Completion),
     Cooldown(Cooldown),
+    UserIps(UserIps),
     /// The record is gone: delete its mirror row. The key is the outbox key.
     Deleted(RecordKind, Vec<u8>),
 }
@@ -47,7 +50,8 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     session::create_tables(txn)?;
     cooldown::create_tables(txn)?;
     history::create_tables(txn)?;
-    completion::create_tables(txn)
+    completion::create_tables(txn)?;
+    user_ips::create_tables(txn)
 }
 
 impl Reader {
@@ -64,6 +68,7 @@ impl Reader {
             RecordKind::Completion => {
                 completion::current(self, key)?.map(|f| f.map(Current::Completion))
             }
+            RecordKind::UserIps => user_ips::current(self, key)?.map(|f| f.map(Current::UserIps)),
         };
         Ok(found.map(|f| f.unwrap_or_else(|| Current::Deleted(kind, key.to_vec()))))
     }
@@ -78,6 +83,7 @@ impl Reader {
         session::each(self, &mut |s| each(Current::Session(s)))?;
         history::each(self, &mut |h| each(Current::History(h)))?;
         completion::each(self, &mut |c| each(Current::Completion(c)))?;
-        cooldown::each(self, &mut |c| each(Current::Cooldown(c)))
+        cooldown::each(self, &mut |c| each(Current::Cooldown(c)))?;
+        user_ips::each(self, &mut |r| each(Current::UserIps(r)))
     }
 }

@@ -13,6 +13,7 @@ mod paging;
 mod session_completions;
 mod sessions;
 mod table;
+mod user_ips;
 mod users;
 
 use std::collections::HashSet;
@@ -30,6 +31,7 @@ use counted::COUNTED_ONLY;
 use session_completions::SessionCompletions;
 use sessions::Sessions;
 use table::Import;
+use user_ips::UserIps;
 use users::Users;
 
 pub(super) struct Importer<'a, 't> {
@@ -60,6 +62,10 @@ impl<'a, 't> Importer<'a, 't> {
         let users = Users::prepare(&import).await.context("importing users")?;
         import.table(users).await.context("importing users")?;
         import.table(Sessions).await.context("importing sessions")?;
+        import
+            .table(UserIps)
+            .await
+            .context("importing the recorded addresses")?;
         let history = ChatHistory::prepare(&import)
             .await
             .context("importing chat_history")?;

@@ -47,6 +47,7 @@ impl Import<'_, '_> {
         if !self.present(T::NAME) {
             return Ok(());
         }
+        self.report.table_mut(T::REPORT).present = true;
         let mut pager = Pager::new(T::NAME, &table.columns(), table.key());
         loop {
             let rows = pager.next(self.src).await?;
@@ -58,7 +59,7 @@ impl Import<'_, '_> {
                 reader: &reader,
                 now: self.now,
             };
-            let report = self.report.table_mut(T::NAME);
+            let report = self.report.table_mut(T::REPORT);
             let mut items = Vec::with_capacity(rows.len());
             for row in &rows {
                 report.read += 1;
@@ -69,11 +70,11 @@ impl Import<'_, '_> {
             for batch in batches(items, WRITE_BATCH) {
                 let count = batch.len() as u64;
                 let written = self.store.write(move |tx| T::write(tx, batch)).await?;
-                table.written(self.report.table_mut(T::NAME), count, written);
+                table.written(self.report.table_mut(T::REPORT), count, written);
             }
         }
         table.finish(self).await?;
-        progress(self.report.table_mut(T::NAME), true);
+        progress(self.report.table_mut(T::REPORT), true);
         Ok(())
     }
 }

@@ -54,7 +54,11 @@ impl Page<'_> {
 
 /// One source table imported into store records.
 pub(super) trait SourceTable {
+    /// The source table.
     const NAME: &'static str;
+    /// The report's line: the source table, unless a second reader of it imports something
+    /// else (the recorded addresses come from `sessions` too).
+    const REPORT: &'static str = Self::NAME;
     /// What a row that passed its checks becomes; written in batches.
     type Item: Send + 'static;
     /// What writing a batch found out, for the report.

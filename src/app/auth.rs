@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::accounts::parse_id;
+use crate::accounts::{SessionRefusal, check_session};
 use crate::domain::Profile;
 use crate::server::AppState;
-use crate::store::records::BanStatus;
 
 pub enum SocketAuth {
     Valid(Profile),
@@ -20,29 +19,16 @@ pub enum SocketAuth {
 }
 
 pub fn authenticate_token(state: &Arc<AppState>, token: &str) -> SocketAuth {
-    let Some(token) = parse_id(token) else {
-        return SocketAuth::Invalid;
-    };
-    let context = match state.store.auth_context(&token) {
-        Ok(Some(context)) => context,
-        Ok(None) => return SocketAuth::Invalid,
-        Err(e) => {
+    let context = match check_session(&state.store, token, state.clock.now_ms()) {
+        Ok(context) => context,
+        Err(SessionRefusal::Unknown | SessionRefusal::Expired(_)) => return SocketAuth::Invalid,
+        Err(SessionRefusal::Invalidated) => return SocketAuth::Invalidated,
+        Err(SessionRefusal::Banned) => return SocketAuth::Banned,
+        Err(SessionRefusal::Unavailable(e)) => {
             tracing::error!(error = %e, "socket authentication failed");
             return SocketAuth::Unavailable;
         }
     };
-    if context.expires_at <= state.clock.now_ms() {
-        return SocketAuth::Invalid;
-    }
-    if !context.is_active {
-        return SocketAuth::Invalidated;
-    }
-    if matches!(
-        context.ban_status,
-        BanStatus::Temporary | BanStatus::Permanent
-    ) {
-        return SocketAuth::Banned;
-    }
     let profile = state.store.read().and_then(|reader| {
         reader.with_user(&context.user_id, |u| {
             Profile::new(

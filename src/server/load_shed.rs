@@ -1,13 +1,11 @@
 //! Load shedding under memory pressure (PRODUCT.md §5): while the resident set is at or above
 //! `--memory-critical-mb`, new realtime connections get "Server at capacity" and the heavy
-//! routes 503, so the memory already in use can serve the users already connected. The
-//! memory monitor decides at each check. Shedding ends once memory is back halfway to the
+//! routes (marked in the route table) 503, so the memory already in use can serve the users
+//! already connected. The memory monitor decides at each check. Shedding ends once memory is back halfway to the
 //! warning level: ending right below the critical level would switch it on and off at every
 //! check while memory hovers there, turning users away at random.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use hyper::Method;
 
 #[derive(Default)]
 pub struct LoadShedder {
@@ -38,17 +36,6 @@ fn resume_below(warning_mib: u64, critical_mib: u64) -> u64 {
     warning + (critical_mib - warning) / 2
 }
 
-/// Routes refused while shedding: those that create accounts or sessions (and hash passwords,
-/// 19 MiB each) or build large answers. Everything else, the realtime traffic of connected
-/// users included, is served.
-pub fn is_heavy(method: &Method, path: &str) -> bool {
-    matches!(
-        (method, path),
-        (&Method::POST, "/auth/guest" | "/auth/link" | "/auth/login")
-            | (&Method::GET, "/room/queue" | "/room/reel" | "/room/history")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,15 +61,5 @@ mod tests {
             !shedder.update(1399, 1200, 1400),
             "below critical: stays off"
         );
-    }
-
-    #[test]
-    fn only_heavy_routes_are_refused() {
-        assert!(is_heavy(&Method::POST, "/auth/guest"));
-        assert!(is_heavy(&Method::GET, "/room/queue"));
-        assert!(!is_heavy(&Method::GET, "/user/me"));
-        assert!(!is_heavy(&Method::GET, "/health"));
-        assert!(!is_heavy(&Method::POST, "/auth/logout"));
-        assert!(!is_heavy(&Method::GET, "/auth/guest"));
     }
 }

@@ -7,7 +7,7 @@ mod run;
 mod state;
 mod systemd;
 
-pub use load_shed::{LoadShedder, is_heavy};
+pub use load_shed::LoadShedder;
 pub use maintenance::run_cleanup;
 pub use run::{RunningServer, init_tracing, serve_blocking, start};
 pub use state::AppState;

@@ -9,7 +9,7 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use crate::memory::MemoryReading;
-use crate::net::respond::{Resp, store_failure};
+use crate::net::call::{Answer, Call};
 use crate::server::AppState;
 
 /// Appends one sample with its HELP and TYPE lines.
@@ -20,11 +20,8 @@ fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std:
     let _ = writeln!(out, "napalmsky_{name} {value}");
 }
 
-pub fn metrics(state: &Arc<AppState>) -> Resp {
-    let store = match state.store.health() {
-        Ok(store) => store,
-        Err(e) => return store_failure(&e),
-    };
+pub async fn metrics(state: &Arc<AppState>, _call: Call) -> Answer {
+    let store = state.store.health()?;
     let now = state.clock.now_ms();
     let counts = state.realtime.counts();
     let memory = MemoryReading::now();
@@ -145,5 +142,5 @@ pub fn metrics(state: &Arc<AppState>) -> Resp {
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
-    response
+    Ok(response)
 }

@@ -229,14 +229,55 @@ mod tests {
         assert!(refuse_banned(Ok(None)).is_ok(), "the write decides");
     }
 
+    /// A permanent user with one active session, in a fresh store.
+    struct Fixture {
+        store: Store,
+        _dir: tempfile::TempDir,
+        user_id: Id,
+        old_session: Id,
+    }
+
+    impl Fixture {
+        async fn new() -> Self {
+            let (store, _dir) = store();
+            let user = permanent_user("ann@example.com", CHECKED_HASH);
+            let user_id = user.id;
+            let old_session = session_for(&store, user).await;
+            Self {
+                store,
+                _dir,
+                user_id,
+                old_session,
+            }
+        }
+
+        /// Runs the login's write for a password checked against `CHECKED_HASH`.
+        async fn write_login(&self) -> (LoginOutcome, Id) {
+            let (user_id, new) = (self.user_id, fresh_session());
+            let new_token = new.token;
+            let outcome = self
+                .store
+                .write(move |tx| login(tx, user_id, CHECKED_HASH, None, new))
+                .await
+                .expect("the store answers");
+            (outcome, new_token)
+        }
+
+        fn session_is_active(&self, token: &Id) -> Option<bool> {
+            let reader = self.store.read().expect("reader");
+            reader.session(token).expect("read").map(|s| s.is_active)
+        }
+    }
+
+    const CHECKED_HASH: &str = "checked-hash";
+
     #[tokio::test]
     async fn a_ban_landing_before_the_write_refuses_it_and_writes_nothing() {
-        let (store, _dir) = store();
-        let user = permanent_user("ann@example.com", "checked-hash");
-        let user_id = user.id;
-        let old = session_for(&store, user).await;
-        // The ban lands after the password was checked against "checked-hash".
-        store
+        let fixture = Fixture::new().await;
+        let user_id = fixture.user_id;
+        // The ban lands after the password was checked against CHECKED_HASH.
+        fixture
+            .store
             .write(move |tx| {
                 let mut user = tx.user(&user_id)?.expect("stored");
                 user.ban_status = BanStatus::Temporary;
@@ -244,12 +285,7 @@ mod tests {
             })
             .await
             .expect("banned");
-        let new = fresh_session();
-        let new_token = new.token;
-        let outcome = store
-            .write(move |tx| login(tx, user_id, "checked-hash", None, new))
-            .await
-            .expect("the store answers");
+        let (outcome, new_token) = fixture.write_login().await;
         assert!(
             matches!(
                 outcome,
@@ -260,34 +296,18 @@ mod tests {
             ),
             "{outcome:?}"
         );
-        let reader = store.read().expect("reader");
-        let old = reader.session(&old).expect("read").expect("kept");
-        assert!(old.is_active, "the old session was not invalidated");
-        assert!(reader.session(&new_token).expect("read").is_none());
+        let old = fixture.session_is_active(&fixture.old_session);
+        assert_eq!(old, Some(true), "the old session was not invalidated");
+        assert_eq!(fixture.session_is_active(&new_token), None);
     }
 
     #[tokio::test]
     async fn the_write_invalidates_the_other_sessions_and_starts_one() {
-        let (store, _dir) = store();
-        let user = permanent_user("bo@example.com", "checked-hash");
-        let user_id = user.id;
-        let old = session_for(&store, user).await;
-        let new = fresh_session();
-        let new_token = new.token;
-        let logged_in = store
-            .write(move |tx| login(tx, user_id, "checked-hash", None, new))
-            .await
-            .expect("the store answers")
-            .expect("logged in");
+        let fixture = Fixture::new().await;
+        let (outcome, new_token) = fixture.write_login().await;
+        let logged_in = outcome.expect("logged in");
         assert_eq!((logged_in.token, logged_in.invalidated), (new_token, 1));
-        let reader = store.read().expect("reader");
-        assert!(!reader.session(&old).expect("read").expect("kept").is_active);
-        assert!(
-            reader
-                .session(&new_token)
-                .expect("read")
-                .expect("new")
-                .is_active
-        );
+        assert_eq!(fixture.session_is_active(&fixture.old_session), Some(false));
+        assert_eq!(fixture.session_is_active(&new_token), Some(true));
     }
 }

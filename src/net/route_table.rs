@@ -43,9 +43,18 @@ pub struct Route {
     pub handler: Handler,
 }
 
-/// Declares a route; `$handler` is an `async fn(&Arc<AppState>, Call) -> Answer`.
+/// Declares a route: `route!(GET "/path/{param}", Api, Light => handler)`, or `ANY` for every
+/// method. `handler` is an `async fn(&Arc<AppState>, Call) -> Answer`.
 macro_rules! route {
-    ($method:expr, $path:literal, $rate:ident, $weight:ident, $handler:path) => {
+    (ANY $path:literal, $rate:ident, $weight:ident => $handler:path) => {
+        $crate::net::route_table::route!(@ None, $path, $rate, $weight, $handler)
+    };
+    ($method:ident $path:literal, $rate:ident, $weight:ident => $handler:path) => {
+        $crate::net::route_table::route!(
+            @ Some(hyper::Method::$method), $path, $rate, $weight, $handler
+        )
+    };
+    (@ $method:expr, $path:literal, $rate:ident, $weight:ident, $handler:path) => {
         $crate::net::route_table::Route {
             method: $method,
             path: $path,
@@ -173,14 +182,8 @@ mod tests {
 
     #[test]
     fn parameters_are_captured_by_name() {
-        let table = table(vec![route!(
-            Some(Method::GET),
-            "/things/review/{userId}",
-            Api,
-            Light,
-            answer
-        )])
-        .expect("valid");
+        let routes = vec![route!(GET "/things/review/{userId}", Api, Light => answer)];
+        let table = table(routes).expect("valid");
         let found = table.find(&Method::GET, "/things/review/abc");
         assert_eq!(found.route.map(|r| r.path), Some("/things/review/{userId}"));
         assert_eq!(found.params.get("userId"), Some("abc"));
@@ -189,14 +192,7 @@ mod tests {
 
     #[test]
     fn unknown_routes_take_their_mounts_class() {
-        let table = table(vec![route!(
-            Some(Method::GET),
-            "/things",
-            Api,
-            Light,
-            answer
-        )])
-        .expect("valid");
+        let table = table(vec![route!(GET "/things", Api, Light => answer)]).expect("valid");
         let wrong_method = table.find(&Method::POST, "/things");
         assert!(wrong_method.route.is_none());
         assert_eq!(wrong_method.rate, RateClass::Api);
@@ -208,18 +204,18 @@ mod tests {
     #[test]
     fn a_route_declared_twice_is_refused() {
         let twice = table(vec![
-            route!(Some(Method::GET), "/things", Api, Light, answer),
-            route!(Some(Method::GET), "/things", Api, Heavy, answer),
+            route!(GET "/things", Api, Light => answer),
+            route!(GET "/things", Api, Heavy => answer),
         ]);
         assert!(matches!(twice, Err(TableError::Duplicate(_))));
         let any_and_get = table(vec![
-            route!(None, "/things", Api, Light, answer),
-            route!(Some(Method::GET), "/things", Api, Light, answer),
+            route!(ANY "/things", Api, Light => answer),
+            route!(GET "/things", Api, Light => answer),
         ]);
         assert!(matches!(any_and_get, Err(TableError::Duplicate(_))));
         let two_methods = table(vec![
-            route!(Some(Method::GET), "/things", Api, Light, answer),
-            route!(Some(Method::PUT), "/things", Api, Light, answer),
+            route!(GET "/things", Api, Light => answer),
+            route!(PUT "/things", Api, Light => answer),
         ])
         .expect("one path, two methods");
         assert!(table_has(&two_methods, Method::PUT, "/things"));

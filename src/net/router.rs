@@ -22,67 +22,24 @@ use crate::server::AppState;
 
 /// The API. A new family adds its lines here and its handlers in `routes/`.
 fn routes() -> Vec<Route> {
-    use Method as M;
     vec![
-        route!(Some(M::GET), "/", None, Light, routes::root::index),
-        route!(Some(M::GET), "/health", None, Light, routes::health::health),
-        route!(
-            Some(M::GET),
-            "/metrics",
-            None,
-            Light,
-            routes::metrics::metrics
-        ),
-        route!(
-            Some(M::GET),
-            "/stats/live",
-            None,
-            Light,
-            routes::root::stats_live
-        ),
-        route!(
-            Some(M::POST),
-            "/auth/guest",
-            Auth,
-            Heavy,
-            routes::auth::guest
-        ),
-        route!(Some(M::POST), "/auth/link", Auth, Heavy, routes::auth::link),
-        route!(
-            Some(M::POST),
-            "/auth/login",
-            Auth,
-            Heavy,
-            routes::auth::login
-        ),
-        route!(
-            Some(M::POST),
-            "/auth/logout",
-            Auth,
-            Light,
-            routes::auth::logout
-        ),
-        route!(Some(M::GET), "/user/me", Api, Light, routes::user::me),
-        route!(
-            Some(M::PUT),
-            "/user/me",
-            Api,
-            Light,
-            routes::user::update_me
-        ),
-        route!(
-            Some(M::GET),
-            "/room/history",
-            Api,
-            Heavy,
-            routes::room::history
-        ),
-        route!(Some(M::GET), "/room/me", Api, Light, routes::room::me),
-        route!(Some(M::GET), "/room/queue", Api, Heavy, routes::room::queue),
-        route!(Some(M::GET), "/room/reel", Api, Heavy, routes::room::reel),
+        route!(GET  "/",             None, Light => routes::root::index),
+        route!(GET  "/health",       None, Light => routes::health::health),
+        route!(GET  "/metrics",      None, Light => routes::metrics::metrics),
+        route!(GET  "/stats/live",   None, Light => routes::root::stats_live),
+        route!(POST "/auth/guest",   Auth, Heavy => routes::auth::guest),
+        route!(POST "/auth/link",    Auth, Heavy => routes::auth::link),
+        route!(POST "/auth/login",   Auth, Heavy => routes::auth::login),
+        route!(POST "/auth/logout",  Auth, Light => routes::auth::logout),
+        route!(GET  "/user/me",      Api,  Light => routes::user::me),
+        route!(PUT  "/user/me",      Api,  Light => routes::user::update_me),
+        route!(GET  "/room/history", Api,  Heavy => routes::room::history),
+        route!(GET  "/room/me",      Api,  Light => routes::room::me),
+        route!(GET  "/room/queue",   Api,  Heavy => routes::room::queue),
+        route!(GET  "/room/reel",    Api,  Heavy => routes::room::reel),
         // Engine.IO answers every method itself; new transports are refused by its own
         // capacity check while shedding, so the route is light here.
-        route!(None, "/socket.io", None, Light, socket_io),
+        route!(ANY  "/socket.io",    None, Light => socket_io),
     ]
 }
 

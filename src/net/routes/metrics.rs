@@ -28,7 +28,9 @@ pub async fn metrics(state: &Arc<AppState>, _call: Call) -> Answer {
     let caches = state.store.caches();
     let (sessions, users) = (caches.sessions.stats(), caches.users.stats());
     let mut out = String::with_capacity(4096);
-    let gauges: [(&str, &str, u64); 11] = [
+    let age = store.outbox_oldest_at.map_or(0, |at| (now - at).max(0));
+    // (name, help, value), in the order they are listed; the gauges then the counters.
+    let gauges: [(&str, &str, u64); 14] = [
         (
             "sockets",
             "Realtime connections",
@@ -68,32 +70,22 @@ pub async fn metrics(state: &Arc<AppState>, _call: Call) -> Answer {
             "Bytes allocated (jemalloc)",
             memory.heap_used,
         ),
+        (
+            "outbox_oldest_age_ms",
+            "Age of the oldest unsynced change",
+            age.unsigned_abs(),
+        ),
+        (
+            "sync_connected",
+            "1 while the sync is connected",
+            u64::from(state.sync.connected()),
+        ),
+        (
+            "shedding_load",
+            "1 while memory is at the critical level and new connections and heavy routes are refused",
+            u64::from(state.shedder.is_active()),
+        ),
     ];
-    for (name, help, value) in gauges {
-        sample(&mut out, name, "gauge", help, value);
-    }
-    let age = store.outbox_oldest_at.map_or(0, |at| (now - at).max(0));
-    sample(
-        &mut out,
-        "outbox_oldest_age_ms",
-        "gauge",
-        "Age of the oldest unsynced change",
-        age,
-    );
-    sample(
-        &mut out,
-        "sync_connected",
-        "gauge",
-        "1 while the sync is connected",
-        u8::from(state.sync.connected()),
-    );
-    sample(
-        &mut out,
-        "shedding_load",
-        "gauge",
-        "1 while memory is at the critical level and new connections and heavy routes are refused",
-        u8::from(state.shedder.is_active()),
-    );
     let counters: [(&str, &str, u64); 9] = [
         (
             "sync_rows_total",
@@ -133,8 +125,11 @@ pub async fn metrics(state: &Arc<AppState>, _call: Call) -> Answer {
             users.misses,
         ),
     ];
-    for (name, help, value) in counters {
-        sample(&mut out, name, "counter", help, value);
+    let kinds = [("gauge", &gauges[..]), ("counter", &counters[..])];
+    for (kind, samples) in kinds {
+        for &(name, help, value) in samples {
+            sample(&mut out, name, kind, help, value);
+        }
     }
     let mut response = Response::new(Full::new(Bytes::from(out)));
     *response.status_mut() = StatusCode::OK;

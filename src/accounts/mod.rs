@@ -1,15 +1,27 @@
-//! Account rules: validation of client input, password hashing, and the account operations
-//! (guest signup, link, login, logout, profile) as store transactions.
+//! The account service: validation of client input, password hashing, and one function per
+//! account operation (guest signup, link, login, logout, the session verdict) returning typed
+//! outcomes. It knows nothing of HTTP or sockets: the edge parses, calls and renders.
 
+mod guest;
+mod link;
+mod login;
+mod logout;
 mod ops;
 mod password;
+mod session_verdict;
+#[cfg(test)]
+mod test_store;
 mod validate;
 
-pub use ops::{
-    LinkOutcome, LoginOutcome, NewSession, create_guest, delete_session, link_account, login,
-    purge_expired_sessions, set_socials,
-};
+pub use guest::{GuestError, GuestSignup, SignedUp, create_guest, sign_up_guest};
+pub use link::{LinkError, LinkOutcome, link, link_account};
+pub use login::{BanFacts, LoggedIn, LoginError, LoginOutcome, log_in, login, refuse_banned};
+pub use logout::{LogoutError, log_out};
+pub use ops::{NewSession, delete_session, purge_expired_sessions, set_socials};
 pub use password::{HashError, PasswordHasher, Verified};
+pub use session_verdict::{
+    SessionRefusal, SessionVerdict, check_session, is_banned, session_is_live,
+};
 pub use validate::{
     MAX_NAME_CHARS, normalize_email, normalize_name, validate_password, validate_socials,
 };

@@ -1,10 +1,9 @@
 //! Socket authentication: a session token (handshake `auth.token` or the `auth` event) checked
 //! like every HTTP route, and the user's public profile for the domain.
 
-use crate::accounts::parse_id;
+use crate::accounts::{SessionRefusal, check_session};
 use crate::domain::Profile;
 use crate::store::Store;
-use crate::store::records::BanStatus;
 
 pub enum SocketAuth {
     Valid(Profile),
@@ -18,29 +17,16 @@ pub enum SocketAuth {
 }
 
 pub fn authenticate_token(store: &Store, now: i64, token: &str) -> SocketAuth {
-    let Some(token) = parse_id(token) else {
-        return SocketAuth::Invalid;
-    };
-    let context = match store.auth_context(&token) {
-        Ok(Some(context)) => context,
-        Ok(None) => return SocketAuth::Invalid,
-        Err(e) => {
+    let context = match check_session(store, token, now) {
+        Ok(context) => context,
+        Err(SessionRefusal::Unknown | SessionRefusal::Expired(_)) => return SocketAuth::Invalid,
+        Err(SessionRefusal::Invalidated) => return SocketAuth::Invalidated,
+        Err(SessionRefusal::Banned) => return SocketAuth::Banned,
+        Err(SessionRefusal::Unavailable(e)) => {
             tracing::error!(error = %e, "socket authentication failed");
             return SocketAuth::Unavailable;
         }
     };
-    if context.expires_at <= now {
-        return SocketAuth::Invalid;
-    }
-    if !context.is_active {
-        return SocketAuth::Invalidated;
-    }
-    if matches!(
-        context.ban_status,
-        BanStatus::Temporary | BanStatus::Permanent
-    ) {
-        return SocketAuth::Banned;
-    }
     let profile = store.read().and_then(|reader| {
         reader.with_user(&context.user_id, |u| {
             Profile::new(

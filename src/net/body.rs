@@ -3,12 +3,11 @@
 use std::time::Duration;
 
 use http_body_util::BodyExt;
-use hyper::StatusCode;
 use hyper::body::Frame;
 use hyper::body::Incoming;
 use serde_json::{Map, Value};
 
-use super::respond::{Resp, error};
+use super::error::ApiError;
 use crate::config::NetConfig;
 
 pub type Object = Map<String, Value>;
@@ -22,57 +21,60 @@ const DISCARD_AT_MOST: usize = 8 * 1024 * 1024;
 /// Reads at most `--json-body-limit` bytes within `--body-read-timeout` and parses a JSON
 /// object. An empty body is an empty object (as Express gives handlers `{}`), so missing
 /// fields get their own precise message.
-pub async fn json_object(body: Incoming, config: &NetConfig) -> Result<Object, Resp> {
+pub async fn json_object(body: Incoming, config: &NetConfig) -> Result<Object, ApiError> {
     let read = read_limited(body, config.json_body_limit, config.body_read_timeout);
-    let bytes = match read.await {
-        Ok(bytes) => bytes,
-        Err(BodyError::TooLarge) => {
-            return Err(error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Request body too large",
-            ));
-        }
-        Err(BodyError::Unreadable) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "Could not read request body",
-            ));
-        }
-        Err(BodyError::TimedOut) => {
-            return Err(error(
-                StatusCode::REQUEST_TIMEOUT,
-                "Request body not received in time",
-            ));
-        }
-    };
+    let bytes = read.await.map_err(|e| match e {
+        BodyError::TooLarge => ApiError::PayloadTooLarge,
+        BodyError::Unreadable => ApiError::bad_request("Could not read request body"),
+        BodyError::TimedOut => ApiError::RequestTimeout,
+    })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Object::new());
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(error(
-            StatusCode::BAD_REQUEST,
-            "Request body must be a JSON object",
-        )),
-        Err(_) => Err(error(StatusCode::BAD_REQUEST, "Invalid JSON body")),
+        Ok(_) => Err(ApiError::bad_request("Request body must be a JSON object")),
+        Err(_) => Err(ApiError::bad_request("Invalid JSON body")),
     }
 }
 
 /// A field that must be a string when present. `null` counts as absent.
-pub fn optional_str<'a>(object: &'a Object, field: &str) -> Result<Option<&'a str>, Resp> {
+pub fn optional_str<'a>(object: &'a Object, field: &str) -> Result<Option<&'a str>, ApiError> {
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(error(
-            StatusCode::BAD_REQUEST,
-            &format!("{field} must be a string"),
-        )),
+        Some(_) => Err(ApiError::bad_request(format!("{field} must be a string"))),
     }
 }
 
 /// Like `optional_str`, with an empty (or blank) string also counting as absent.
-pub fn non_blank_str<'a>(object: &'a Object, field: &str) -> Result<Option<&'a str>, Resp> {
+pub fn non_blank_str<'a>(object: &'a Object, field: &str) -> Result<Option<&'a str>, ApiError> {
     Ok(optional_str(object, field)?.filter(|text| !text.trim().is_empty()))
+}
+
+/// A field reader: `optional_str` or `non_blank_str`.
+pub type FieldReader<'a> = fn(&'a Object, &str) -> Result<Option<&'a str>, ApiError>;
+
+/// Fields that must all be present and non-empty, read with their readers. A mistyped field
+/// anywhere wins over a missing one, which answers `missing`.
+pub fn required_fields<'a, const N: usize>(
+    object: &'a Object,
+    fields: [(&str, FieldReader<'a>); N],
+    missing: &'static str,
+) -> Result<[&'a str; N], ApiError> {
+    let mut values = [""; N];
+    let mut complete = true;
+    for (slot, (name, read)) in values.iter_mut().zip(fields) {
+        match read(object, name)? {
+            Some(text) if !text.is_empty() => *slot = text,
+            _ => complete = false,
+        }
+    }
+    if complete {
+        Ok(values)
+    } else {
+        Err(ApiError::bad_request(missing))
+    }
 }
 
 /// Why a body was not read whole.

@@ -1,22 +1,30 @@
 //! The HTTP edge: the only place that touches sockets and hyper types.
 
-// Handlers return `Result<_, Response>` so an early error is one `?` away. A response is built
-// once per request and moved, never copied in a loop: boxing it would only add an allocation.
+// `ApiError::RateLimited` carries a limiter's whole response, built once per request and
+// moved, never copied in a loop: boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
 mod auth;
 mod body;
+mod call;
 mod client_ip;
 mod cors;
+mod error;
 mod http;
 mod listener;
 mod load_shed;
+mod outcomes;
 mod rate_limit;
 pub mod realtime;
 mod respond;
+mod route_table;
 mod router;
 mod routes;
 mod security_headers;
+
+pub use call::{Answer, Call, PathParams};
+pub use error::ApiError;
+pub use route_table::{RateClass, Route, Weight};
 
 pub use client_ip::client_ip;
 pub use http::{Http, HttpConfig, HttpParts};

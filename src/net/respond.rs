@@ -46,40 +46,6 @@ pub fn error_with(status: StatusCode, message: &str, extra: Value) -> Resp {
     json(status, &body)
 }
 
-pub fn internal_error() -> Resp {
-    error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-}
-
-/// The server is shedding load (memory at the critical level): try again shortly.
-pub fn busy() -> Resp {
-    let mut response = error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Server busy, please try again shortly",
-    );
-    response.headers_mut().insert(
-        hyper::header::RETRY_AFTER,
-        hyper::header::HeaderValue::from_static("15"),
-    );
-    response
-}
-
-pub fn unavailable() -> Resp {
-    error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service temporarily unavailable",
-    )
-}
-
-/// Logs a store failure once, here at the edge, and answers 503 or 500.
-pub fn store_failure(error: &crate::store::StoreError) -> Resp {
-    use crate::store::StoreError;
-    tracing::error!(%error, "store operation failed");
-    match error {
-        StoreError::Closed | StoreError::Failed => unavailable(),
-        _ => internal_error(),
-    }
-}
-
 /// Drops `null` members: the original's JSON left `undefined` fields out entirely.
 pub fn without_nulls(mut value: Value) -> Value {
     if let Value::Object(map) = &mut value {

@@ -1,22 +1,69 @@
 //! One request, in the original's middleware order: CORS, security headers, rate limit,
-//! route. Every answer is JSON, including unknown routes.
+//! route. Every answer is JSON, including unknown routes. Every route is declared once, in
+//! `routes()`.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use hyper::body::Incoming;
-use hyper::{Method, Request, StatusCode};
+use hyper::{Method, Request};
 
+use super::call::{Answer, Call};
 use super::client_ip::client_ip;
 use super::cors::{self, Cors};
+use super::error::ApiError;
 use super::rate_limit::RateLimiter;
-use super::respond::{Resp, error};
+use super::respond::Resp;
+use super::route_table::{Found, RateClass, Route, Table, Weight, route};
 use super::routes;
 use super::security_headers;
 use crate::net::Http;
 
-pub(crate) async fn handle(
+/// The API. A new family adds its lines here and its handlers in `routes/`.
+fn routes() -> Vec<Route> {
+    vec![
+        route!(GET  "/",             None, Light => routes::root::index),
+        route!(GET  "/health",       None, Light => routes::health::health),
+        route!(GET  "/metrics",      None, Light => routes::metrics::metrics),
+        route!(GET  "/stats/live",   None, Light => routes::root::stats_live),
+        route!(POST "/auth/guest",   Auth, Heavy => routes::auth::guest),
+        route!(POST "/auth/link",    Auth, Heavy => routes::auth::link),
+        route!(POST "/auth/login",   Auth, Heavy => routes::auth::login),
+        route!(POST "/auth/logout",  Auth, Light => routes::auth::logout),
+        route!(GET  "/user/me",      Api,  Light => routes::user::me),
+        route!(PUT  "/user/me",      Api,  Light => routes::user::update_me),
+        route!(GET  "/room/history", Api,  Heavy => routes::room::history),
+        route!(GET  "/room/me",      Api,  Light => routes::room::me),
+        route!(GET  "/room/queue",   Api,  Heavy => routes::room::queue),
+        route!(GET  "/room/reel",    Api,  Heavy => routes::room::reel),
+        // Engine.IO answers every method itself; new transports are refused by its own
+        // capacity check while shedding, so the route is light here.
+        route!(ANY  "/socket.io",    None, Light => socket_io),
+    ]
+}
+
+/// The original's mount points: unknown routes below them count against their limiter.
+const MOUNTS: &[(&str, RateClass)] = &[
+    ("auth", RateClass::Auth),
+    ("admin", RateClass::Auth),
+    ("user", RateClass::Api),
+    ("room", RateClass::Api),
+    ("media", RateClass::Api),
+    ("referral", RateClass::Api),
+];
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| match Table::new(routes(), MOUNTS) {
+    Ok(table) => table,
+    // The table is a constant of the program; a test builds it.
+    Err(e) => panic!("invalid route table: {e}"),
+});
+
+async fn socket_io(state: &Arc<Http>, call: Call) -> Answer {
+    Ok(super::realtime::handle(&state.transports, call.request).await)
+}
+
+pub async fn handle(
     state: Arc<Http>,
     peer: SocketAddr,
     request: Request<Incoming>,
@@ -41,69 +88,122 @@ pub(crate) async fn handle(
     Ok(response)
 }
 
-/// The limiter of the router a path belongs to (the original's mount points).
-fn limiter_for<'a>(state: &'a Http, path: &str) -> Option<&'a RateLimiter> {
-    let top = path.split('/').nth(1).unwrap_or("");
-    match top {
-        "auth" | "admin" => Some(&state.limits.auth),
-        "user" | "room" | "media" | "referral" => Some(&state.limits.api),
-        _ => None,
+fn limiter(state: &Http, rate: RateClass) -> Option<&RateLimiter> {
+    match rate {
+        RateClass::Auth => Some(&state.limits.auth),
+        RateClass::Api => Some(&state.limits.api),
+        RateClass::None => None,
     }
 }
 
 async fn limited(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
-    let Some(limiter) = limiter_for(state, request.uri().path()) else {
-        return route(state, ip, request).await;
-    };
-    let decision = limiter.hit(ip);
-    let mut response = if decision.limited {
-        limiter.limited_response(&decision)
-    } else {
-        route(state, ip, request).await
-    };
-    limiter.finish(ip, response.status());
-    limiter.decorate(&mut response, &decision);
-    response
-}
-
-async fn route(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
-    let path = request.uri().path();
     // Express routes are not strict about one trailing slash.
+    let path = request.uri().path();
     let path = if path.len() > 1 {
         path.strip_suffix('/').unwrap_or(path)
     } else {
         path
     }
     .to_owned();
-    if path == "/socket.io" {
-        return super::realtime::handle(&state.transports, request).await;
-    }
-    if state.shedder.is_active() && crate::server::is_heavy(request.method(), &path) {
-        return super::respond::busy();
-    }
-    match (request.method().clone(), path.as_str()) {
-        (Method::GET, "/") => routes::root::index(state),
-        (Method::GET, "/health") => routes::health::health(state),
-        (Method::GET, "/metrics") => routes::metrics::metrics(state),
-        (Method::GET, "/stats/live") => routes::root::stats_live(state),
-        (Method::POST, "/auth/guest") => routes::auth::guest(state, ip, request).await,
-        (Method::POST, "/auth/link") => routes::auth::link(state, request).await,
-        (Method::POST, "/auth/login") => routes::auth::login(state, ip, request).await,
-        (Method::POST, "/auth/logout") => routes::auth::logout(state, request).await,
-        (Method::GET, "/user/me") => routes::user::me(state, request.headers()),
-        (Method::PUT, "/user/me") => routes::user::update_me(state, request).await,
-        (Method::GET, "/room/history") => routes::room::history(state, request.headers()),
-        (Method::GET, "/room/me") => routes::room::me(state, request.headers()),
-        (Method::GET, "/room/queue") => routes::room::queue(state, request.headers()),
-        (Method::GET, "/room/reel") => routes::room::reel(state, request.headers(), request.uri()),
-        (method, path) => error(
-            StatusCode::NOT_FOUND,
-            &format!("Cannot {method} {}", printable(path)),
-        ),
-    }
+    let found = TABLE.find(request.method(), &path);
+    let Some(limiter) = limiter(state, found.rate) else {
+        return route(state, ip, request, path, found).await;
+    };
+    let decision = limiter.hit(ip);
+    let mut response = if decision.limited {
+        limiter.limited_response(&decision)
+    } else {
+        route(state, ip, request, path, found).await
+    };
+    limiter.finish(ip, response.status());
+    limiter.decorate(&mut response, &decision);
+    response
 }
 
-/// Echoes at most 200 plain characters of a client-chosen path.
-fn printable(path: &str) -> String {
-    path.chars().filter(|c| !c.is_control()).take(200).collect()
+async fn route(
+    state: &Arc<Http>,
+    ip: IpAddr,
+    request: Request<Incoming>,
+    path: String,
+    found: Found<'_>,
+) -> Resp {
+    let answer = match found.route {
+        None => Err(ApiError::NoRoute {
+            method: request.method().clone(),
+            path,
+        }),
+        Some(route) if route.weight == Weight::Heavy && state.shedder.is_active() => {
+            Err(ApiError::Busy)
+        }
+        Some(route) => {
+            let call = Call {
+                ip,
+                request,
+                params: found.params,
+            };
+            (route.handler)(state.clone(), call).await
+        }
+    };
+    answer.unwrap_or_else(ApiError::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_heavy(method: Method, path: &str) -> bool {
+        TABLE
+            .find(&method, path)
+            .route
+            .is_some_and(|r| r.weight == Weight::Heavy)
+    }
+
+    fn rate(method: Method, path: &str) -> RateClass {
+        TABLE.find(&method, path).rate
+    }
+
+    #[test]
+    fn only_heavy_routes_are_refused_while_shedding() {
+        for path in ["/auth/guest", "/auth/link", "/auth/login"] {
+            assert!(is_heavy(Method::POST, path), "{path}");
+        }
+        for path in ["/room/queue", "/room/reel", "/room/history"] {
+            assert!(is_heavy(Method::GET, path), "{path}");
+        }
+        assert!(!is_heavy(Method::GET, "/user/me"));
+        assert!(!is_heavy(Method::GET, "/health"));
+        assert!(!is_heavy(Method::POST, "/auth/logout"));
+        assert!(!is_heavy(Method::GET, "/auth/guest"), "no such route");
+        assert!(!is_heavy(Method::GET, "/socket.io"));
+    }
+
+    #[test]
+    fn each_route_is_limited_like_its_mount_and_unknown_ones_too() {
+        assert_eq!(rate(Method::POST, "/auth/login"), RateClass::Auth);
+        assert_eq!(rate(Method::GET, "/auth/login"), RateClass::Auth);
+        assert_eq!(rate(Method::GET, "/admin/anything"), RateClass::Auth);
+        assert_eq!(rate(Method::GET, "/user/me"), RateClass::Api);
+        assert_eq!(rate(Method::DELETE, "/user/me"), RateClass::Api);
+        assert_eq!(rate(Method::GET, "/media/x"), RateClass::Api);
+        assert_eq!(rate(Method::GET, "/referral"), RateClass::Api);
+        assert_eq!(rate(Method::GET, "/health"), RateClass::None);
+        assert_eq!(rate(Method::POST, "/socket.io"), RateClass::None);
+        assert_eq!(rate(Method::GET, "/nope"), RateClass::None);
+        for route in TABLE.routes() {
+            let top = route.path.split('/').nth(1).unwrap_or("");
+            let mount = MOUNTS
+                .iter()
+                .find(|(m, _)| *m == top)
+                .map_or(RateClass::None, |&(_, rate)| rate);
+            assert_eq!(route.rate, mount, "{}", route.path);
+        }
+    }
+
+    #[test]
+    fn the_engine_io_path_takes_every_method() {
+        for method in [Method::GET, Method::POST, Method::PUT] {
+            assert!(TABLE.find(&method, "/socket.io").route.is_some());
+        }
+        assert!(TABLE.find(&Method::GET, "/socket.io/x").route.is_none());
+    }
 }

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use crate::memory::MemoryReading;
 use crate::net::Http;
-use crate::net::respond::{Resp, ok, store_failure};
+use crate::net::call::{Answer, Call};
+use crate::net::respond::ok;
 use crate::store::CacheStats;
 
 fn mb(bytes: u64) -> String {
@@ -33,11 +34,8 @@ fn cache(stats: CacheStats) -> Value {
     })
 }
 
-pub fn health(state: &Arc<Http>) -> Resp {
-    let store = match state.store.health() {
-        Ok(store) => store,
-        Err(e) => return store_failure(&e),
-    };
+pub async fn health(state: &Arc<Http>, _call: Call) -> Answer {
+    let store = state.store.health()?;
     let now = state.clock.now_ms();
     let memory = MemoryReading::now();
     let counts = state.realtime.counts();
@@ -46,7 +44,7 @@ pub fn health(state: &Arc<Http>) -> Resp {
     let limit = state.transports.config.max_connections;
     let caches = state.store.caches();
     let outbox_age = store.outbox_oldest_at.map(|at| (now - at).max(0));
-    ok(&json!({
+    Ok(ok(&json!({
         "status": if store.failed { "degraded" } else { "ok" },
         "timestamp": now,
         "memory": {
@@ -106,5 +104,5 @@ pub fn health(state: &Arc<Http>) -> Resp {
             "lastSyncAt": (state.sync.last_success_at() > 0).then(|| state.sync.last_success_at()),
             "lastError": state.sync.last_error(),
         },
-    }))
+    })))
 }

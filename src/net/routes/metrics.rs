@@ -10,7 +10,7 @@ use hyper::{Response, StatusCode};
 
 use crate::memory::MemoryReading;
 use crate::net::Http;
-use crate::net::respond::{Resp, store_failure};
+use crate::net::call::{Answer, Call};
 
 /// Appends one sample with its HELP and TYPE lines.
 fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
@@ -20,18 +20,17 @@ fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std:
     let _ = writeln!(out, "napalmsky_{name} {value}");
 }
 
-pub fn metrics(state: &Arc<Http>) -> Resp {
-    let store = match state.store.health() {
-        Ok(store) => store,
-        Err(e) => return store_failure(&e),
-    };
+pub async fn metrics(state: &Arc<Http>, _call: Call) -> Answer {
+    let store = state.store.health()?;
     let now = state.clock.now_ms();
     let counts = state.realtime.counts();
     let memory = MemoryReading::now();
     let caches = state.store.caches();
     let (sessions, users) = (caches.sessions.stats(), caches.users.stats());
     let mut out = String::with_capacity(4096);
-    let gauges: [(&str, &str, u64); 11] = [
+    let age = store.outbox_oldest_at.map_or(0, |at| (now - at).max(0));
+    // (name, help, value), in the order they are listed; the gauges then the counters.
+    let gauges: [(&str, &str, u64); 14] = [
         (
             "sockets",
             "Realtime connections",
@@ -71,32 +70,22 @@ pub fn metrics(state: &Arc<Http>) -> Resp {
             "Bytes allocated (jemalloc)",
             memory.heap_used,
         ),
+        (
+            "outbox_oldest_age_ms",
+            "Age of the oldest unsynced change",
+            age.unsigned_abs(),
+        ),
+        (
+            "sync_connected",
+            "1 while the sync is connected",
+            u64::from(state.sync.connected()),
+        ),
+        (
+            "shedding_load",
+            "1 while memory is at the critical level and new connections and heavy routes are refused",
+            u64::from(state.shedder.is_active()),
+        ),
     ];
-    for (name, help, value) in gauges {
-        sample(&mut out, name, "gauge", help, value);
-    }
-    let age = store.outbox_oldest_at.map_or(0, |at| (now - at).max(0));
-    sample(
-        &mut out,
-        "outbox_oldest_age_ms",
-        "gauge",
-        "Age of the oldest unsynced change",
-        age,
-    );
-    sample(
-        &mut out,
-        "sync_connected",
-        "gauge",
-        "1 while the sync is connected",
-        u8::from(state.sync.connected()),
-    );
-    sample(
-        &mut out,
-        "shedding_load",
-        "gauge",
-        "1 while memory is at the critical level and new connections and heavy routes are refused",
-        u8::from(state.shedder.is_active()),
-    );
     let counters: [(&str, &str, u64); 9] = [
         (
             "sync_rows_total",
@@ -136,8 +125,11 @@ pub fn metrics(state: &Arc<Http>) -> Resp {
             users.misses,
         ),
     ];
-    for (name, help, value) in counters {
-        sample(&mut out, name, "counter", help, value);
+    let kinds = [("gauge", &gauges[..]), ("counter", &counters[..])];
+    for (kind, samples) in kinds {
+        for &(name, help, value) in samples {
+            sample(&mut out, name, kind, help, value);
+        }
     }
     let mut response = Response::new(Full::new(Bytes::from(out)));
     *response.status_mut() = StatusCode::OK;
@@ -145,5 +137,5 @@ pub fn metrics(state: &Arc<Http>) -> Resp {
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
-    response
+    Ok(response)
 }

@@ -15,7 +15,9 @@ use crate::config::Paywall;
 use crate::domain::Profile;
 use crate::net::Http;
 use crate::net::auth::require_auth;
-use crate::net::respond::{Resp, error, error_with, json_bytes, ok, store_failure};
+use crate::net::call::{Answer, Call};
+use crate::net::error::ApiError;
+use crate::net::respond::{json_bytes, ok};
 use crate::store::AuthContext;
 use crate::store::records::PaidStatus;
 
@@ -26,21 +28,14 @@ const REEL_DEFAULT: usize = 20;
 const REEL_MAX: usize = 100;
 
 /// `requirePayment`, plus the session and ban checks the original skipped (§7.4, §7.5).
-fn require_access(state: &Arc<Http>, headers: &HeaderMap) -> Result<Arc<AuthContext>, Resp> {
+fn require_access(state: &Arc<Http>, headers: &HeaderMap) -> Result<Arc<AuthContext>, ApiError> {
     let context = require_auth(state, headers)?;
     let paid = matches!(
         context.paid_status,
         PaidStatus::Paid | PaidStatus::QrVerified | PaidStatus::QrGracePeriod
     );
     if state.config.rules.paywall == Paywall::On && !paid {
-        return Err(error_with(
-            StatusCode::PAYMENT_REQUIRED,
-            "Payment required",
-            json!({
-                "message": "Please complete payment or use an invite code to access this feature",
-                "requiresPayment": true,
-            }),
-        ));
+        return Err(ApiError::PaymentRequired);
     }
     Ok(context)
 }
@@ -51,11 +46,8 @@ fn require_access(state: &Arc<Http>, headers: &HeaderMap) -> Result<Arc<AuthCont
 /// Built under the domain lock, so it is cheap there: the total is O(1), and each item is
 /// its profile's pre-rendered card (`Profile::queue_card_fields`) copied into the body, plus
 /// the caller's own fields. No JSON is serialized per request.
-pub fn queue(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
-    let context = match require_access(state, headers) {
-        Ok(context) => context,
-        Err(response) => return response,
-    };
+pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
+    let context = require_access(state, call.request.headers())?;
     let me = context.user_id;
     let now = state.clock.now_ms();
     let limit = state.config.rules.queue_max_results;
@@ -73,7 +65,7 @@ pub fn queue(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
         }
         body.finish(total)
     });
-    json_bytes(StatusCode::OK, Bytes::from(body))
+    Ok(json_bytes(StatusCode::OK, Bytes::from(body)))
 }
 
 /// `{"users":[...],"totalAvailable":n}`, written item by item.
@@ -133,12 +125,9 @@ fn query_params(uri: &Uri) -> HashMap<&str, &str> {
 
 /// `GET /room/reel?limit=&cursor=`: a shuffled page of available users without cooldown,
 /// never repeating a user within one cursor.
-pub fn reel(state: &Arc<Http>, headers: &HeaderMap, uri: &Uri) -> Resp {
-    let context = match require_access(state, headers) {
-        Ok(context) => context,
-        Err(response) => return response,
-    };
-    let params = query_params(uri);
+pub async fn reel(state: &Arc<Http>, call: Call) -> Answer {
+    let context = require_access(state, call.request.headers())?;
+    let params = query_params(call.request.uri());
     let limit = params
         .get("limit")
         .and_then(|l| l.parse::<usize>().ok())
@@ -166,7 +155,9 @@ pub fn reel(state: &Arc<Http>, headers: &HeaderMap, uri: &Uri) -> Resp {
             (picked, (items, has_more))
         })
     });
-    ok(&json!({ "items": items, "cursor": cursor, "hasMore": has_more }))
+    Ok(ok(
+        &json!({ "items": items, "cursor": cursor, "hasMore": has_more }),
+    ))
 }
 
 /// Fisher-Yates with the OS random source.
@@ -178,19 +169,12 @@ fn shuffle<T>(items: &mut [T]) {
 }
 
 /// `GET /room/history`: the caller's calls, newest first (hot and archived).
-pub fn history(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
-    let context = match require_auth(state, headers) {
-        Ok(context) => context,
-        Err(response) => return response,
-    };
+pub async fn history(state: &Arc<Http>, call: Call) -> Answer {
+    let context = require_auth(state, call.request.headers())?;
     let entries = state
         .store
         .read()
-        .and_then(|r| r.history_of(&context.user_id, MAX_HISTORY));
-    let entries = match entries {
-        Ok(entries) => entries,
-        Err(e) => return store_failure(&e),
-    };
+        .and_then(|r| r.history_of(&context.user_id, MAX_HISTORY))?;
     let history: Vec<Value> = entries
         .iter()
         .map(|entry| {
@@ -206,15 +190,12 @@ pub fn history(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
             })
         })
         .collect();
-    ok(&json!({ "history": history }))
+    Ok(ok(&json!({ "history": history })))
 }
 
 /// `GET /room/me`: `{userId, name, selfieUrl, timerTotal}` (timer from the stored metrics).
-pub fn me(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
-    let context = match require_auth(state, headers) {
-        Ok(context) => context,
-        Err(response) => return response,
-    };
+pub async fn me(state: &Arc<Http>, call: Call) -> Answer {
+    let context = require_auth(state, call.request.headers())?;
     let found = state.store.read().and_then(|r| {
         r.with_user(&context.user_id, |u| {
             let mut body = Map::new();
@@ -229,12 +210,9 @@ pub fn me(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
             );
             Value::Object(body)
         })
-    });
-    match found {
-        Ok(Some(body)) => ok(&body),
-        Ok(None) => error(StatusCode::NOT_FOUND, "User not found"),
-        Err(e) => store_failure(&e),
-    }
+    })?;
+    let body = found.ok_or(ApiError::NotFound("User not found"))?;
+    Ok(ok(&body))
 }
 
 #[cfg(test)]

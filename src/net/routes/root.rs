@@ -5,15 +5,16 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::net::Http;
-use crate::net::respond::{Resp, ok};
+use crate::net::call::{Answer, Call};
+use crate::net::respond::ok;
 
-pub fn index(state: &Arc<Http>) -> Resp {
+pub async fn index(state: &Arc<Http>, _call: Call) -> Answer {
     let postgres = if state.config.mirror_enabled {
         "connected"
     } else {
         "not configured"
     };
-    ok(&json!({
+    Ok(ok(&json!({
         "name": "Napalm Sky API",
         "version": env!("CARGO_PKG_VERSION"),
         "status": "running",
@@ -29,12 +30,12 @@ pub fn index(state: &Arc<Http>) -> Resp {
         },
         "databases": { "postgresql": postgres, "redis": "not configured" },
         "message": "Napalm Sky Backend API - For frontend integration only",
-    }))
+    })))
 }
 
-pub fn stats_live(state: &Arc<Http>) -> Resp {
-    ok(&json!({
+pub async fn stats_live(state: &Arc<Http>, _call: Call) -> Answer {
+    Ok(ok(&json!({
         "onlineUsers": state.realtime.online_users(),
         "timestamp": state.clock.now_ms(),
-    }))
+    })))
 }

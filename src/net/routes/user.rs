@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use hyper::body::Incoming;
-use hyper::{HeaderMap, Request, StatusCode};
+use hyper::StatusCode;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -13,7 +12,9 @@ use crate::accounts::{self, id_string, validate_socials};
 use crate::net::Http;
 use crate::net::auth::require_auth;
 use crate::net::body::json_object;
-use crate::net::respond::{Resp, error, json_bytes, ok, store_failure};
+use crate::net::call::{Answer, Call};
+use crate::net::error::ApiError;
+use crate::net::respond::{json_bytes, ok};
 use crate::store::StoreError;
 use crate::store::records::ArchivedUser;
 
@@ -77,38 +78,23 @@ fn render_me(user: &ArchivedUser) -> Result<Bytes, StoreError> {
 }
 
 /// `GET /user/me`. The rendered body is cached per user and invalidated on every change.
-pub fn me(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
-    let context = match require_auth(state, headers) {
-        Ok(context) => context,
-        Err(response) => return response,
-    };
+pub async fn me(state: &Arc<Http>, call: Call) -> Answer {
+    let context = require_auth(state, call.request.headers())?;
     let body = state.store.user_body(&context.user_id, |reader| {
         reader.with_user(&context.user_id, render_me)?.transpose()
-    });
-    match body {
-        Ok(Some(body)) => json_bytes(StatusCode::OK, body),
-        Ok(None) => error(StatusCode::NOT_FOUND, "User not found"),
-        Err(e) => store_failure(&e),
-    }
+    })?;
+    let body = body.ok_or(ApiError::NotFound("User not found"))?;
+    Ok(json_bytes(StatusCode::OK, body))
 }
 
 /// `PUT /user/me {socials?}`: only socials are updatable, as in the original.
-pub async fn update_me(state: &Arc<Http>, request: Request<Incoming>) -> Resp {
-    let context = match require_auth(state, request.headers()) {
-        Ok(context) => context,
-        Err(response) => return response,
-    };
-    let body = match json_object(request.into_body(), &state.config.net).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+pub async fn update_me(state: &Arc<Http>, call: Call) -> Answer {
+    let context = require_auth(state, call.request.headers())?;
+    let body = json_object(call.request.into_body(), &state.config.net).await?;
     let user_id = context.user_id;
     let socials = match body.get("socials") {
         None | Some(Value::Null | Value::Bool(false)) => None,
-        Some(value) => match validate_socials(value) {
-            Ok(text) => Some(text),
-            Err(message) => return error(StatusCode::BAD_REQUEST, message),
-        },
+        Some(value) => Some(validate_socials(value).map_err(ApiError::bad_request)?),
     };
     let user = match socials {
         Some(socials) => {
@@ -118,16 +104,11 @@ pub async fn update_me(state: &Arc<Http>, request: Request<Incoming>) -> Resp {
                 .await
         }
         None => state.store.read().and_then(|r| r.user(&user_id)),
-    };
-    match user {
-        Ok(Some(user)) => {
-            let socials: Value = serde_json::from_str(&user.socials).unwrap_or(json!({}));
-            ok(&json!({
-                "success": true,
-                "user": { "userId": id_string(&user.id), "name": user.name, "socials": socials },
-            }))
-        }
-        Ok(None) => error(StatusCode::NOT_FOUND, "User not found"),
-        Err(e) => store_failure(&e),
-    }
+    }?;
+    let user = user.ok_or(ApiError::NotFound("User not found"))?;
+    let socials: Value = serde_json::from_str(&user.socials).unwrap_or(json!({}));
+    Ok(ok(&json!({
+        "success": true,
+        "user": { "userId": id_string(&user.id), "name": user.name, "socials": socials },
+    })))
 }

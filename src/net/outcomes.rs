@@ -1,0 +1,91 @@
+//! How the account service's refusals answer over HTTP: each typed outcome becomes the
+//! `ApiError` carrying the original server's status and message.
+
+use super::error::ApiError;
+use crate::accounts::{GuestError, LinkError, LoginError, LogoutError, SessionRefusal};
+
+impl From<SessionRefusal> for ApiError {
+    fn from(refusal: SessionRefusal) -> Self {
+        match refusal {
+            SessionRefusal::Unknown | SessionRefusal::Expired(_) => Self::InvalidSession,
+            SessionRefusal::Invalidated => Self::SessionInvalidated,
+            SessionRefusal::Banned => Self::AccountSuspended,
+            SessionRefusal::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<GuestError> for ApiError {
+    fn from(refusal: GuestError) -> Self {
+        match refusal {
+            GuestError::InviteCodeFormat => Self::bad_request("Invalid invite code format"),
+            GuestError::InviteCodeUnknown => Self::InviteRequiresPayment,
+            GuestError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(refusal: LinkError) -> Self {
+        match refusal {
+            LinkError::InvalidEmail => Self::bad_request("Invalid email address"),
+            LinkError::WeakPassword(message) => Self::bad_request(message),
+            LinkError::SessionUnknown => Self::InvalidSession,
+            LinkError::SessionInvalidated => Self::SessionInvalidated,
+            LinkError::Banned => Self::AccountSuspended,
+            LinkError::UserNotFound => Self::NotFound("User not found"),
+            LinkError::EmailTaken => Self::Conflict("Email already registered"),
+            LinkError::AlreadyPermanent => Self::Conflict("Account is already permanent"),
+            LinkError::Hashing(e) => Self::internal("password hashing", e),
+            LinkError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(refusal: LoginError) -> Self {
+        match refusal {
+            LoginError::NoAccount => {
+                Self::Unauthorized("Invalid credentials - No account found with this email")
+            }
+            LoginError::NotPermanent => Self::Unauthorized(
+                "This account is not permanent. Please sign up as a guest first, then link your email and password in Settings.",
+            ),
+            LoginError::WrongPassword => Self::Unauthorized("Invalid credentials"),
+            LoginError::Banned { status, review } => Self::LoginSuspended { status, review },
+            LoginError::Changed => {
+                Self::Conflict("The account changed during login; please try again")
+            }
+            LoginError::Hashing(e) => Self::internal("password verification", e),
+            LoginError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<LogoutError> for ApiError {
+    fn from(refusal: LogoutError) -> Self {
+        match refusal {
+            LogoutError::SessionUnknown => Self::InvalidSession,
+            LogoutError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hyper::StatusCode;
+
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_login_the_store_cannot_check_is_refused_with_a_server_error() {
+        let refused =
+            crate::accounts::refuse_banned(Err(StoreError::Failed)).expect_err("fails closed");
+        let answer = ApiError::from(refused);
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let refused = crate::accounts::refuse_banned(Err(StoreError::Storage("io".into())))
+            .expect_err("fails closed");
+        assert!(ApiError::from(refused).status().is_server_error());
+    }
+}

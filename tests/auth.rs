@@ -55,7 +55,7 @@ async fn guest_signup_answers_the_original_shape() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_signup_errors() {
-    let server = TestServer::start_with(|c| c.auth_rate_limit = 1000).await;
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1000).await;
     let cases = [
         (json!({"gender": "male"}), 400, "Name is required"),
         (
@@ -154,7 +154,7 @@ async fn link_upgrades_a_guest_and_extends_its_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn link_errors() {
-    let server = TestServer::start_with(|c| c.auth_rate_limit = 1000).await;
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1000).await;
     let (_, token) = server.guest("Ann").await;
     let (_, other) = server
         .permanent("Bob", "bob@example.com", "password1")
@@ -292,7 +292,7 @@ async fn login_enforces_a_single_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_errors() {
-    let server = TestServer::start_with(|c| c.auth_rate_limit = 1000).await;
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1000).await;
     server
         .permanent("Ann", "ann@example.com", "password1")
         .await;
@@ -333,7 +333,7 @@ async fn login_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_refuses_guests_with_an_email_and_banned_users() {
-    let server = TestServer::start_with(|c| c.auth_rate_limit = 1000).await;
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1000).await;
     let (guest_id, _) = server.guest("Gus").await;
     edit_user(&server, &guest_id, |u| {
         u.email = Some("gus@example.com".into())
@@ -377,8 +377,8 @@ async fn bcrypt_passwords_verify_and_are_upgraded_to_argon2id() {
     let id = parse_id(&user_id).unwrap();
     let stored = server
         .running()
-        .state()
-        .store
+        .internals()
+        .store()
         .read()
         .unwrap()
         .user(&id)
@@ -394,7 +394,7 @@ async fn bcrypt_passwords_verify_and_are_upgraded_to_argon2id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_ends_the_session() {
-    let server = TestServer::start_with(|c| c.auth_rate_limit = 1000).await;
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1000).await;
     let (_, token) = server.guest("Ann").await;
     assert_error(
         &server.post("/auth/logout", json!({}), None).await,
@@ -432,7 +432,7 @@ async fn guest_sessions_expire_after_seven_days_and_are_purged() {
     // The periodic cleanup deletes expired sessions from the store.
     let (_, other) = server.guest("Bob").await;
     server.clock.advance(Duration::from_secs(8 * 86_400));
-    napalmsky::server::run_cleanup(server.running().state()).await;
+    server.running().internals().run_cleanup().await;
     let health = server.get("/health", None).await;
     assert_eq!(health.body["store"]["sessions"], 0);
     assert_error(

@@ -171,7 +171,7 @@ async fn unknown_routes_and_methods_are_json_404s_with_security_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hsts_only_when_enabled() {
-    let server = TestServer::start_with(|c| c.hsts = true).await;
+    let server = TestServer::start_with(|c| c.net.hsts = true).await;
     let reply = server.get("/", None).await;
     assert_eq!(
         reply.headers["strict-transport-security"],
@@ -182,7 +182,7 @@ async fn hsts_only_when_enabled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_allows_listed_origins_and_refuses_others_with_json() {
     let server = TestServer::start_with(|c| {
-        c.allowed_origins = vec![
+        c.net.allowed_origins = vec![
             "https://napalmsky.com".into(),
             " http://localhost:3000".into(),
         ]
@@ -322,7 +322,7 @@ async fn auth_limiter_counts_failures_only_and_resets_after_its_window() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_limiter_counts_every_request() {
-    let server = TestServer::start_with(|c| c.api_rate_limit = 3).await;
+    let server = TestServer::start_with(|c| c.limits.api_rate_limit = 3).await;
     let (_, token) = server.guest("Ann").await;
     for remaining in ["2", "1", "0"] {
         let reply = server.get("/user/me", Some(&token)).await;
@@ -348,7 +348,7 @@ async fn api_limiter_counts_every_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_for_counts_only_from_trusted_proxies() {
     // Not trusted: X-Forwarded-For is ignored, all requests share the peer's bucket.
-    let server = TestServer::start_with(|c| c.api_rate_limit = 2).await;
+    let server = TestServer::start_with(|c| c.limits.api_rate_limit = 2).await;
     let (_, token) = server.guest("Ann").await;
     for (ip, expected) in [("1.1.1.1", 200), ("2.2.2.2", 200), ("3.3.3.3", 429)] {
         let reply = server
@@ -365,8 +365,8 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
 
     // Trusted loopback proxy: each forwarded client has its own bucket.
     let server = TestServer::start_with(|c| {
-        c.api_rate_limit = 2;
-        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        c.limits.api_rate_limit = 2;
+        c.net.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     let (_, token) = server.guest("Ann").await;
@@ -388,7 +388,7 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_signups_are_limited_per_ip_even_when_they_succeed() {
-    let server = TestServer::start_with(|c| c.signup_rate_limit = 3).await;
+    let server = TestServer::start_with(|c| c.limits.signup_rate_limit = 3).await;
     for _ in 0..3 {
         server.guest("Ann").await;
     }

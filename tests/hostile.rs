@@ -75,8 +75,8 @@ fn bodies() -> Vec<Vec<u8>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_survives_hostile_bodies() {
     let server = TestServer::start_with(|c| {
-        c.auth_rate_limit = 1_000_000;
-        c.api_rate_limit = 1_000_000;
+        c.limits.auth_rate_limit = 1_000_000;
+        c.limits.api_rate_limit = 1_000_000;
     })
     .await;
     let (_, token) = server.guest("Ann").await;
@@ -112,7 +112,7 @@ async fn every_route_survives_hostile_bodies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_refused_with_413() {
-    let server = TestServer::start_with(|c| c.auth_rate_limit = 1_000_000).await;
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1_000_000).await;
     let (_, token) = server.guest("Ann").await;
     // Larger than the socket buffers between client and server: the client is still writing
     // when the refusal is ready, and must read it rather than a reset connection.
@@ -144,7 +144,7 @@ async fn oversized_bodies_are_refused_with_413() {
 async fn a_body_that_never_arrives_gets_408_instead_of_holding_the_connection() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = TestServer::start_with(|c| {
-        c.body_read_timeout = std::time::Duration::from_millis(200);
+        c.net.body_read_timeout = std::time::Duration::from_millis(200);
     })
     .await;
     let mut stream = tokio::net::TcpStream::connect(server.running().addr())

@@ -243,6 +243,9 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
     let sessions = table(&report, "sessions");
     assert_eq!((sessions.read, sessions.imported), (4, 3), "{report}");
     assert_eq!(sessions.skipped.get("expired"), Some(&1), "{report}");
+    let addresses = table(&report, "sessions.ip_address");
+    assert_eq!((addresses.read, addresses.imported), (4, 3), "{report}");
+    assert_eq!(addresses.skipped.get("no address"), Some(&1), "{report}");
     let history = table(&report, "chat_history");
     assert_eq!((history.read, history.imported), (1, 1), "{report}");
     let completions = table(&report, "session_completions");
@@ -321,10 +324,19 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
             (cooldowns[0].a, cooldowns[0].b, cooldowns[0].until),
             (id(ANN), id(GUS), t.cooldown_until)
         );
+        // Every address a session was used from, expired sessions' too.
+        let ips = |user: &str| -> Vec<String> {
+            let record = reader.user_ips(&id(user)).unwrap().unwrap();
+            let mut ips: Vec<String> = record.addresses.into_iter().map(|a| a.ip).collect();
+            ips.sort();
+            ips
+        };
+        assert_eq!(ips(ANN), ["203.0.113.7", "203.0.113.8"]);
+        assert_eq!(ips(GUS), ["198.51.100.1"]);
         drop(reader);
         // Every record is in the outbox for the mirror: 3 users + 1 ban applied, 3 sessions,
-        // 1 history entry, 1 completion, 1 cooldown.
-        assert_eq!(store.health().unwrap().outbox_depth, 10);
+        // 3 recorded addresses, 1 history entry, 1 completion, 1 cooldown.
+        assert_eq!(store.health().unwrap().outbox_depth, 13);
         store.close().await;
     }
 

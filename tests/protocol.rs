@@ -102,8 +102,8 @@ async fn malformed_packets_close_only_that_socket() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_payload_types_for_every_event_get_errors_not_crashes() {
     let server = TestServer::start_with(|c| {
-        c.socket_event_rate = 100_000;
-        c.socket_event_burst = 100_000;
+        c.realtime.socket_event_rate = 100_000;
+        c.realtime.socket_event_burst = 100_000;
     })
     .await;
     let (mut ws, _) = authenticated(&server).await;
@@ -197,8 +197,8 @@ async fn a_fragmented_message_over_max_payload_is_refused() {
 async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() {
     // The queue is far larger than what is sent, so only the write timeout can end this.
     let server = TestServer::start_with(|c| {
-        c.send_queue_capacity = 100_000;
-        c.write_timeout = Duration::from_millis(300);
+        c.realtime.send_queue_capacity = 100_000;
+        c.realtime.write_timeout = Duration::from_millis(300);
     })
     .await;
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -209,7 +209,7 @@ async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() 
         server.running().addr()
     );
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
-    let realtime = &server.running().state().realtime;
+    let realtime = &server.running().internals().realtime();
     assert_eq!(realtime.socket_count(), 1);
     // Pings echo their payload: 40 MB of pongs, far beyond what the socket buffers hold,
     // while this client never reads. The heartbeat (25 s + 20 s) cannot end it in time.
@@ -231,13 +231,13 @@ async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_disconnected() {
     let server = TestServer::start_with(|c| {
-        c.send_queue_capacity = 16;
-        c.socket_event_rate = 1_000_000;
-        c.socket_event_burst = 1_000_000;
+        c.realtime.send_queue_capacity = 16;
+        c.realtime.socket_event_rate = 1_000_000;
+        c.realtime.socket_event_burst = 1_000_000;
     })
     .await;
     let (mut ws, _) = authenticated(&server).await;
-    let realtime = &server.running().state().realtime;
+    let realtime = &server.running().internals().realtime();
     assert_eq!(realtime.socket_count(), 1);
     // Every unanswerable invite earns an `error` frame the client never reads, until the
     // socket's bounded queue is full and the server drops it.
@@ -267,15 +267,15 @@ async fn a_client_that_never_reads_is_disconnected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_pongs_is_closed() {
     let server = TestServer::start_with(|c| {
-        c.ping_interval = Duration::from_millis(300);
-        c.ping_timeout = Duration::from_millis(300);
+        c.realtime.ping_interval = Duration::from_millis(300);
+        c.realtime.ping_timeout = Duration::from_millis(300);
     })
     .await;
     let (mut ws, _) = authenticated(&server).await;
     // It receives pings and ignores them; within a few heartbeat rounds it is closed.
     expect(&mut ws, "2").await;
     expect_closed(&mut ws).await;
-    assert_eq!(server.running().state().realtime.socket_count(), 0);
+    assert_eq!(server.running().internals().realtime().socket_count(), 0);
     // A client that answers stays.
     let (mut alive, _) = authenticated(&server).await;
     for _ in 0..4 {

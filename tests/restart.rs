@@ -62,7 +62,7 @@ async fn users_and_sessions_survive_a_restart() {
 async fn a_stopped_server_has_released_its_data_directory_even_with_clients_connected() {
     // A long shutdown timeout: stopping must not spend it waiting for clients that are gone.
     let server = TestServer::start_with(|config| {
-        config.shutdown_timeout = std::time::Duration::from_secs(120);
+        config.operations.shutdown_timeout = std::time::Duration::from_secs(120);
     })
     .await;
     let (_socket, _token) = common::ws::authenticated(&server).await;

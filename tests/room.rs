@@ -43,7 +43,7 @@ async fn queue_and_reel_need_payment_unless_the_paywall_is_off() {
         );
         assert_error(&server.get(path, None).await, 401, "Authorization required");
     }
-    let free = TestServer::start_with(|c| c.paywall = Paywall::Off).await;
+    let free = TestServer::start_with(|c| c.rules.paywall = Paywall::Off).await;
     let (_, token) = free.guest("Ann").await;
     let queue = free.get("/room/queue", Some(&token)).await;
     assert_eq!(queue.status, 200);
@@ -53,8 +53,8 @@ async fn queue_and_reel_need_payment_unless_the_paywall_is_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_lists_available_users_capped_and_without_the_caller() {
     let server = TestServer::start_with(|c| {
-        c.paywall = Paywall::Off;
-        c.queue_max_results = 3;
+        c.rules.paywall = Paywall::Off;
+        c.rules.queue_max_results = 3;
     })
     .await;
     let mut sockets = Vec::new();
@@ -102,7 +102,7 @@ async fn queue_lists_available_users_capped_and_without_the_caller() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reel_never_repeats_within_a_cursor_and_bounds_its_limit() {
-    let server = TestServer::start_with(|c| c.paywall = Paywall::Off).await;
+    let server = TestServer::start_with(|c| c.rules.paywall = Paywall::Off).await;
     let mut sockets = Vec::new();
     let mut users = Vec::new();
     for _ in 0..5 {

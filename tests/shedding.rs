@@ -25,8 +25,8 @@ async fn guest_token(server: &TestServer) -> String {
     };
     server
         .running()
-        .state()
-        .store
+        .internals()
+        .store()
         .write(move |tx| accounts::create_guest(tx, user, session))
         .await
         .unwrap();
@@ -36,9 +36,9 @@ async fn guest_token(server: &TestServer) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn critical_memory_refuses_new_connections_and_heavy_routes() {
     let server = TestServer::start_with(|c| {
-        c.memory_warning_mb = 1;
-        c.memory_critical_mb = 2;
-        c.monitor_interval = Duration::from_millis(20);
+        c.operations.memory_warning_mb = 1;
+        c.operations.memory_critical_mb = 2;
+        c.operations.monitor_interval = Duration::from_millis(20);
     })
     .await;
     wait_until(10, "the monitor to start shedding", || async {

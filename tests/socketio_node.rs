@@ -27,12 +27,12 @@ fn skip_or_fail(reason: &str) -> bool {
 async fn run_scenario(transport: &'static str) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = common::test_config(dir.path());
-    config.paywall = Paywall::Off;
-    config.disconnect_grace = Duration::from_secs(1);
-    config.presence_interval = Duration::from_millis(200);
+    config.rules.paywall = Paywall::Off;
+    config.rules.disconnect_grace = Duration::from_secs(1);
+    config.realtime.presence_interval = Duration::from_millis(200);
     // A polling client that goes away without a word is only noticed by the heartbeat.
-    config.ping_interval = Duration::from_secs(1);
-    config.ping_timeout = Duration::from_secs(1);
+    config.realtime.ping_interval = Duration::from_secs(1);
+    config.realtime.ping_timeout = Duration::from_secs(1);
     // The scenario's calls take real seconds, so this server runs on the real clock.
     let server = napalmsky::server::start(config, Arc::new(SystemClock))
         .await
@@ -62,15 +62,13 @@ async fn run_scenario(transport: &'static str) {
     );
     // Every client closed its socket (or was kicked): the registry and presence empty out
     // once the disconnect grace has run.
-    let state = server.state().clone();
+    let realtime = server.internals().realtime().clone();
     common::wait_until(10, "every socket to be forgotten", || {
-        let state = state.clone();
-        async move {
-            state.realtime.socket_count() == 0 && state.realtime.counts().online_users == 0
-        }
+        let realtime = realtime.clone();
+        async move { realtime.socket_count() == 0 && realtime.counts().online_users == 0 }
     })
     .await;
-    drop(state);
+    drop(realtime);
     server.shutdown().await;
 }
 

@@ -54,7 +54,7 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
             200
         );
     }
-    let store = &server.running().state().store;
+    let store = &server.running().internals().store();
     for pair in users.chunks(2).take(4) {
         let (caller, callee) = (parse_id(&pair[0]).unwrap(), parse_id(&pair[1]).unwrap());
         let call = FinishedCall {
@@ -76,14 +76,26 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
             .await
             .unwrap();
     }
+    // Recorded addresses: two for the first user (one seen twice), one for the second.
+    let (first, second) = (parse_id(&users[0]).unwrap(), parse_id(&users[1]).unwrap());
+    store
+        .write(move |tx| {
+            let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+            tx.record_ip(first, ip("203.0.113.1"), common::T0)?;
+            tx.record_ip(first, ip("2001:db8::1"), common::T0 + 1)?;
+            tx.record_ip(first, ip("203.0.113.1"), common::T0 + 2)?;
+            tx.record_ip(second, ip("203.0.113.1"), common::T0)
+        })
+        .await
+        .unwrap();
     users
 }
 
 /// A server mirroring to `url`, draining every 20 ms.
 async fn syncing_to(url: &str) -> TestServer {
     TestServer::start_with(|c| {
-        c.postgres_url = Some(url.to_owned());
-        c.sync_interval = Duration::from_millis(20);
+        c.sync.postgres_url = Some(url.to_owned());
+        c.sync.sync_interval = Duration::from_millis(20);
     })
     .await
 }
@@ -115,11 +127,27 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     let server = syncing_to(&url).await;
     let users = workload(&server, "conv").await;
     wait_until(30, "the outbox to drain", || synced(&server)).await;
-    let state = server.running().state().clone();
-    assert_mirror_equals_store(&state.store, &url).await;
+    assert_mirror_equals_store(server.running().internals().store(), &url).await;
 
     // The fixed chat_history: one row per participant.
     let pg = client(&url).await;
+    // Recorded addresses: one row per user, newest first.
+    let first = uuid::Uuid::parse_str(&users[0]).unwrap();
+    let addresses: serde_json::Value = pg
+        .query_one(
+            "SELECT addresses FROM user_ip_addresses WHERE user_id = $1",
+            &[&first],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        addresses,
+        json!([
+            {"ip": "203.0.113.1", "lastSeenAt": common::T0 + 2},
+            {"ip": "2001:db8::1", "lastSeenAt": common::T0 + 1},
+        ])
+    );
     let rows: i64 = pg
         .query_one("SELECT count(*) FROM chat_history", &[])
         .await
@@ -141,7 +169,6 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     let health = server.get("/health", None).await;
     assert_eq!(health.body["sync"]["connected"], true);
     assert!(health.body["sync"]["rowsSynced"].as_u64().unwrap() > 0);
-    drop(state); // the data directory is free once the server and its state are gone
 
     // replay --full into an empty database gives the same mirror.
     let (dir, _clock) = server.stop().await;
@@ -229,9 +256,7 @@ async fn postgres_outage_never_fails_requests_and_the_mirror_catches_up() {
 
     proxy.restore();
     wait_until(60, "the mirror to catch up", || synced(&server)).await;
-    let state = server.running().state().clone();
-    assert_mirror_equals_store(&state.store, &url).await;
-    drop(state);
+    assert_mirror_equals_store(server.running().internals().store(), &url).await;
     server.stop().await;
 }
 
@@ -264,7 +289,7 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
 
     // A refused new user and its session in one write: the session cannot follow its user
     // (foreign key), so both are set aside, and a later healthy signup still gets through.
-    let store = &server.running().state().store;
+    let store = &server.running().internals().store();
     store
         .write(|tx| {
             use napalmsky::store::records::{Gender, User};
@@ -352,9 +377,9 @@ async fn shutdown_flushes_the_outbox() {
     let proxy = Proxy::start("127.0.0.1:5432".parse().unwrap()).await;
     let through_proxy = url.replacen("127.0.0.1:5432", &proxy.addr.to_string(), 1);
     let server = TestServer::start_with(|c| {
-        c.postgres_url = Some(through_proxy.clone());
-        c.sync_interval = Duration::from_millis(20);
-        c.shutdown_timeout = Duration::from_secs(20);
+        c.sync.postgres_url = Some(through_proxy.clone());
+        c.sync.sync_interval = Duration::from_millis(20);
+        c.operations.shutdown_timeout = Duration::from_secs(20);
     })
     .await;
     proxy.cut();

@@ -18,14 +18,14 @@ use napalmsky_bench::loadgen::{report, wall_ms_u64};
 async fn a_small_evening_completes_without_errors() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::defaults();
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.data_dir = dir.path().to_path_buf();
-    config.paywall = Paywall::Off;
-    config.api_rate_limit = 1_000_000;
-    config.auth_rate_limit = 1_000_000;
-    config.signup_rate_limit = 1_000_000;
-    config.argon2_memory_kib = 64;
-    config.argon2_iterations = 1;
+    config.net.listen = "127.0.0.1:0".parse().unwrap();
+    config.store.data_dir = dir.path().to_path_buf();
+    config.rules.paywall = Paywall::Off;
+    config.limits.api_rate_limit = 1_000_000;
+    config.limits.auth_rate_limit = 1_000_000;
+    config.limits.signup_rate_limit = 1_000_000;
+    config.accounts.argon2_memory_kib = 64;
+    config.accounts.argon2_iterations = 1;
     let server = napalmsky::server::start(config, Arc::new(SystemClock))
         .await
         .unwrap();

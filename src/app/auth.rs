@@ -1,11 +1,9 @@
 //! Socket authentication: a session token (handshake `auth.token` or the `auth` event) checked
 //! like every HTTP route, and the user's public profile for the domain.
 
-use std::sync::Arc;
-
 use crate::accounts::parse_id;
 use crate::domain::Profile;
-use crate::server::AppState;
+use crate::store::Store;
 use crate::store::records::BanStatus;
 
 pub enum SocketAuth {
@@ -19,11 +17,11 @@ pub enum SocketAuth {
     Unavailable,
 }
 
-pub fn authenticate_token(state: &Arc<AppState>, token: &str) -> SocketAuth {
+pub fn authenticate_token(store: &Store, now: i64, token: &str) -> SocketAuth {
     let Some(token) = parse_id(token) else {
         return SocketAuth::Invalid;
     };
-    let context = match state.store.auth_context(&token) {
+    let context = match store.auth_context(&token) {
         Ok(Some(context)) => context,
         Ok(None) => return SocketAuth::Invalid,
         Err(e) => {
@@ -31,7 +29,7 @@ pub fn authenticate_token(state: &Arc<AppState>, token: &str) -> SocketAuth {
             return SocketAuth::Unavailable;
         }
     };
-    if context.expires_at <= state.clock.now_ms() {
+    if context.expires_at <= now {
         return SocketAuth::Invalid;
     }
     if !context.is_active {
@@ -43,7 +41,7 @@ pub fn authenticate_token(state: &Arc<AppState>, token: &str) -> SocketAuth {
     ) {
         return SocketAuth::Banned;
     }
-    let profile = state.store.read().and_then(|reader| {
+    let profile = store.read().and_then(|reader| {
         reader.with_user(&context.user_id, |u| {
             Profile::new(
                 context.user_id,

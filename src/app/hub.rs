@@ -1,4 +1,4 @@
-//! The registry of live sockets and the domain they feed.
+//! The hub: the registry of live sockets, the domain they feed, and the presence buffer.
 //!
 //! Locks: `domain` and `sockets` are plain mutexes held only for in-memory work (no await, no
 //! I/O inside), and never one inside the other: effects are computed under the domain lock,
@@ -12,15 +12,12 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::outlet::{Out, Outlet, Undeliverable};
-use super::persist;
 use super::presence::PresenceBuffer;
 use crate::domain::{
     Command, Counts, Domain, DomainConfig, Effect, FastMap, SocketId, UserId, random_ids,
 };
-use crate::proto::socketio;
-use crate::server::AppState;
 
-pub struct Realtime {
+pub struct Hub {
     domain: Mutex<Domain>,
     sockets: Mutex<FastMap<SocketId, Arc<Outlet>>>,
     presence: Mutex<PresenceBuffer>,
@@ -40,7 +37,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl Realtime {
+impl Hub {
     pub fn new(config: DomainConfig, queue_capacity: usize, warn_at: usize) -> Self {
         Self {
             domain: Mutex::new(Domain::new(config, random_ids())),
@@ -199,6 +196,16 @@ impl Realtime {
         dropped
     }
 
+    /// Records a presence change for the next tick's coalesced broadcast.
+    pub fn record_presence(&self, user: UserId, online: bool, available: bool) {
+        lock(&self.presence).record(user, online, available);
+    }
+
+    /// The presence frames of this tick (see [`PresenceBuffer::drain_frames`]).
+    pub fn drain_presence_frames(&self, max_users: usize) -> Vec<Bytes> {
+        lock(&self.presence).drain_frames(max_users)
+    }
+
     /// Closes a socket from the server side.
     pub fn close(&self, socket: SocketId) {
         if let Some(outlet) = lock(&self.sockets).remove(&socket) {
@@ -240,51 +247,4 @@ impl Realtime {
         });
         dead
     }
-}
-
-/// Applies effects in order. Sockets dropped while delivering are fed back as `SocketClosed`.
-pub fn apply(state: &Arc<AppState>, effects: Vec<Effect>) {
-    let mut pending = effects;
-    while !pending.is_empty() {
-        let mut dropped = Vec::new();
-        for effect in pending.drain(..) {
-            match effect {
-                Effect::Send { to, event, payload } => {
-                    let frame = Bytes::from(match payload {
-                        Some(payload) => socketio::encode_event(event, &payload),
-                        None => socketio::encode_event_no_payload(event),
-                    });
-                    dropped.extend(state.realtime.deliver(&to, &frame));
-                }
-                Effect::Close { socket, reason } => {
-                    tracing::debug!(socket, reason, "closing socket");
-                    state.realtime.close(socket);
-                }
-                Effect::PresenceChanged {
-                    user,
-                    online,
-                    available,
-                } => lock_presence(&state.realtime).record(user, online, available),
-                Effect::Persist(durable) => persist::spawn(state, durable),
-            }
-        }
-        let now = state.clock.now_ms();
-        for socket in dropped {
-            pending.extend(state.realtime.handle(now, Command::SocketClosed { socket }));
-        }
-    }
-}
-
-/// Runs the sockets' `SocketClosed` through the domain (after transport-level drops).
-pub fn sockets_closed(state: &Arc<AppState>, sockets: Vec<SocketId>) {
-    let now = state.clock.now_ms();
-    let mut effects = Vec::new();
-    for socket in sockets {
-        effects.extend(state.realtime.handle(now, Command::SocketClosed { socket }));
-    }
-    apply(state, effects);
-}
-
-pub(super) fn lock_presence(realtime: &Realtime) -> MutexGuard<'_, PresenceBuffer> {
-    lock(&realtime.presence)
 }

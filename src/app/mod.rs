@@ -1,5 +1,9 @@
 //! Runtime glue of the realtime flow: the socket registry, the domain behind a lock, applying
 //! its effects (frames to sockets, presence coalescing, store writes), and the periodic tasks.
+//!
+//! Inside: `realtime` (the handle) -> `hub` (registry + domain) -> `outlet`, `presence`;
+//! `realtime` -> `persist` (the durable-effects worker, which reports back through a callback)
+//! and `auth`; `ticker` -> `realtime`.
 
 mod auth;
 mod events;
@@ -7,24 +11,14 @@ mod hub;
 mod outlet;
 mod persist;
 mod presence;
+mod realtime;
 mod reel;
 mod ticker;
 
-pub use auth::{SocketAuth, authenticate_token};
+pub use auth::SocketAuth;
 pub use events::event_command;
-pub use hub::Realtime;
+pub use hub::Hub;
 pub use outlet::{Out, Outlet};
+pub use realtime::{Realtime, RealtimeConfig};
 pub use reel::ReelCursors;
 pub use ticker::spawn_tickers;
-
-use std::sync::Arc;
-
-use crate::domain::Command;
-use crate::server::AppState;
-
-/// Runs one command through the domain and applies its effects.
-pub fn dispatch(state: &Arc<AppState>, command: Command) {
-    let now = state.clock.now_ms();
-    let effects = state.realtime.handle(now, command);
-    hub::apply(state, effects);
-}

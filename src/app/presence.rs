@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use serde_json::json;
 
-use crate::domain::{UserId, format_id};
+use crate::domain::{UserId, event, format_id};
 use crate::proto::socketio;
 
 #[derive(Default)]
@@ -49,13 +49,13 @@ impl PresenceBuffer {
             let available_changed = before.is_none_or(|(_, was)| was != available);
             if online_changed {
                 frames.push(Bytes::from(socketio::encode_event(
-                    "presence:update",
+                    event::PRESENCE_UPDATE,
                     &json!({"userId": id, "online": online, "available": available}),
                 )));
             }
             if available_changed && (online || before.is_some_and(|(_, was)| was)) {
                 frames.push(Bytes::from(socketio::encode_event(
-                    "queue:update",
+                    event::QUEUE_UPDATE,
                     &json!({"userId": id, "available": available}),
                 )));
             }

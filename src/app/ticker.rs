@@ -7,9 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use super::hub::{apply, lock_presence, sockets_closed};
+use super::realtime::Realtime;
 use crate::clock::duration_ms;
-use crate::server::AppState;
 
 /// How often the domain's timers are checked. Deadlines are business rules with second-level
 /// tolerance; checking 10 times a second costs one lock and one comparison.
@@ -28,34 +27,35 @@ fn heartbeat_resolution(ping_interval: Duration) -> Duration {
     (ping_interval / 10).clamp(Duration::from_millis(10), HEARTBEAT_RESOLUTION)
 }
 
-pub fn spawn_tickers(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
-    state.clone().spawn(async move {
-        let mut presence = tokio::time::interval(state.config.presence_interval);
+pub fn spawn_tickers(realtime: Arc<Realtime>, mut stop: watch::Receiver<bool>) {
+    let config = realtime.config().clone();
+    realtime.clone().spawn(async move {
+        let mut presence = tokio::time::interval(config.presence_interval);
         let mut timers = tokio::time::interval(TIMER_RESOLUTION);
-        let mut heartbeat = tokio::time::interval(heartbeat_resolution(state.config.ping_interval));
+        let mut heartbeat = tokio::time::interval(heartbeat_resolution(config.ping_interval));
         for interval in [&mut presence, &mut timers, &mut heartbeat] {
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
         let ping = Bytes::from_static(b"2");
-        let ping_interval = duration_ms(state.config.ping_interval);
-        let ping_timeout = duration_ms(state.config.ping_timeout);
+        let ping_interval = duration_ms(config.ping_interval);
+        let ping_timeout = duration_ms(config.ping_timeout);
         loop {
             tokio::select! {
                 _ = presence.tick() => {
                     // Counted before the broadcast goes out, so a client that reacts to an
                     // update with `/stats/live` sees the same state.
-                    state.realtime.refresh_online_users();
-                    broadcast_presence(&state);
+                    realtime.refresh_online_users();
+                    broadcast_presence(&realtime);
                 }
                 _ = timers.tick() => {
-                    let effects = state.realtime.tick(state.clock.now_ms());
-                    apply(&state, effects);
+                    let effects = realtime.tick(realtime.now_ms());
+                    realtime.apply(effects);
                 }
                 _ = heartbeat.tick() => {
-                    let dead = state.realtime.heartbeat(ping_interval, ping_timeout, &ping);
+                    let dead = realtime.heartbeat(ping_interval, ping_timeout, &ping);
                     if !dead.is_empty() {
                         tracing::debug!(count = dead.len(), "closing sockets that missed pongs");
-                        sockets_closed(&state, dead);
+                        realtime.sockets_closed(dead);
                     }
                 }
                 _ = stop.changed() => return,
@@ -67,23 +67,24 @@ pub fn spawn_tickers(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
 /// Sends this tick's presence frames, spread over the tick in `BROADCAST_SLICES` slices: one
 /// burst to every socket would queue thousands of writer tasks at once, and every invite or
 /// relay sent meanwhile would wait behind them.
-fn broadcast_presence(state: &Arc<AppState>) {
-    let frames = lock_presence(&state.realtime).drain_frames(state.config.presence_broadcast_max);
+fn broadcast_presence(realtime: &Arc<Realtime>) {
+    let config = realtime.config();
+    let frames = realtime.drain_presence_frames(config.presence_broadcast_max);
     if frames.is_empty() {
         return;
     }
-    let recipients = state.realtime.presence_recipients();
+    let recipients = realtime.presence_recipients();
     let slice = recipients.len().div_ceil(BROADCAST_SLICES).max(1);
-    let pause = state.config.presence_interval / (BROADCAST_SLICES as u32 + 1);
-    let state = state.clone();
-    state.clone().spawn(async move {
+    let pause = config.presence_interval / (BROADCAST_SLICES as u32 + 1);
+    let realtime = realtime.clone();
+    realtime.clone().spawn(async move {
         for (i, chunk) in recipients.chunks(slice).enumerate() {
             if i > 0 {
                 tokio::time::sleep(pause).await;
             }
-            let dropped = state.realtime.send_to(chunk, &frames);
+            let dropped = realtime.send_to(chunk, &frames);
             if !dropped.is_empty() {
-                sockets_closed(&state, dropped);
+                realtime.sockets_closed(dropped);
             }
         }
     });

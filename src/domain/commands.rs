@@ -5,10 +5,12 @@
 //! its error text lives in the domain and is unit tested; the protocol layer only maps event
 //! names and picks fields (use [`super::parse_id`] for ids).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use super::events::event;
 use super::ids::{InviteId, RoomId, SocketId, UserId};
 use super::profile::Profile;
+use super::reports::CallReport;
 
 /// One input to [`super::Domain::handle`].
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +95,9 @@ pub enum Command {
         socket: SocketId,
         room_id: Option<RoomId>,
     },
+    /// The store committed a finished call (`Durable::CallFinished`): the participants are
+    /// told their new metrics, and whoever it unlocked, their QR code.
+    CallRecorded(CallReport),
 }
 
 /// An event sent to a kicked user's sockets before they are closed.
@@ -100,6 +105,27 @@ pub enum Command {
 pub struct Notice {
     pub event: &'static str,
     pub payload: Value,
+}
+
+impl Notice {
+    /// A login elsewhere replaced this session (single session).
+    pub fn logged_in_elsewhere() -> Self {
+        Self {
+            event: event::SESSION_INVALIDATED,
+            payload: json!({
+                "message": "You have been logged out because you logged in from another device.",
+                "reason": "new_login",
+            }),
+        }
+    }
+
+    /// The account is banned.
+    pub fn suspended() -> Self {
+        Self {
+            event: event::AUTH_BANNED,
+            payload: json!({"message": "Your account has been suspended.", "banned": true}),
+        }
+    }
 }
 
 /// The three WebRTC signalling relays; they differ only in names.

@@ -125,6 +125,7 @@ impl Domain {
                 socials,
             } => self.give_social(now, socket, room_id, socials, out),
             Command::CallEnd { socket, room_id } => self.call_end(now, socket, room_id, out),
+            Command::CallRecorded(report) => self.call_recorded(&report, out),
         }
     }
 

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use super::events::event;
 use super::ids::{RoomId, SocketId, UserId};
 
 /// One output of the domain, applied by the app in order.
@@ -102,7 +103,7 @@ impl Emit for Vec<Effect> {
     }
 
     fn error(&mut self, socket: SocketId, message: &str) {
-        self.send_one(socket, "error", Some(json!({ "message": message })));
+        self.send_one(socket, event::ERROR, Some(json!({ "message": message })));
     }
 
     fn close(&mut self, socket: SocketId, reason: &'static str) {

@@ -1,4 +1,4 @@
-//! Wire names and texts: event names, `call:declined` reasons, `error` messages, close reasons.
+//! The event catalogue, every wire name and text the server sends: event names, `call:declined` reasons, `error` messages, close reasons.
 //!
 //! Names and reasons are the original's, unchanged, because the web client matches on them.
 //! Error messages the original had are kept verbatim; the others are new (ownership checks).
@@ -15,6 +15,15 @@ pub mod event {
     pub const ROOM_SOCIAL_SHARED: &str = "room:socialShared";
     pub const SESSION_FINALIZED: &str = "session:finalized";
     pub const PEER_DISCONNECTED: &str = "peer:disconnected";
+    pub const AUTH_FAILED: &str = "auth:failed";
+    pub const AUTH_BANNED: &str = "auth:banned";
+    pub const SESSION_INVALIDATED: &str = "session:invalidated";
+    pub const PRESENCE_UPDATE: &str = "presence:update";
+    pub const QUEUE_UPDATE: &str = "queue:update";
+    pub const METRICS_UPDATE: &str = "metrics:update";
+    pub const QR_UNLOCKED: &str = "qr:unlocked";
+    /// `error {message}`: a refused event (texts in [`super::message`]).
+    pub const ERROR: &str = "error";
 }
 
 /// `call:declined` reasons.
@@ -49,6 +58,8 @@ pub mod message {
     pub const INVALID_SOCIALS: &str =
         "Socials must be an object of at most 20 text fields of at most 200 characters";
     pub const DISCONNECTED: &str = "Call ended due to disconnection";
+    pub const SLOW_DOWN: &str = "Too many events; slow down";
+    pub const QR_UNLOCKED: &str = "🎉 Congratulations! You've unlocked your QR code!";
 }
 
 /// `Effect::Close` reasons (for logs).

@@ -30,8 +30,9 @@
 //!   NOT sent by the domain: the app coalesces them per presence tick and broadcasts
 //!   `presence:update` / `queue:update` once per user (fix of §7.26).
 //! - `Persist(CallFinished)` is written by the store (history for both users, metrics,
-//!   completions); afterwards the app emits `metrics:update` and `qr:unlocked`, which need
-//!   stored counters the domain does not have.
+//!   completions); once committed the app reports the stored counters back as
+//!   `Command::CallRecorded`, and the domain emits `metrics:update` and `qr:unlocked`. Every
+//!   outbound event name and payload comes from here (`events.rs` is the catalogue).
 //! - `Authenticate` is sent only for a valid, active, non-banned session; `auth:failed`,
 //!   `auth:banned`, `CONNECT_ERROR` are the app's. Invalidated sessions and bans become
 //!   `Kick { user, notice }` (notice = `session:invalidated` / `auth:banned`).
@@ -77,6 +78,7 @@ mod invites;
 mod matchmaking;
 mod presence;
 mod profile;
+mod reports;
 mod rooms;
 mod session;
 mod timers;
@@ -96,3 +98,4 @@ pub use ids::{
     random_ids, sequential_ids,
 };
 pub use profile::Profile;
+pub use reports::{CallReport, LastCall, UserMetrics};

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::respond::{Resp, error, error_with, store_failure};
 use crate::accounts::{self, parse_id};
-use crate::server::AppState;
+use crate::net::Http;
 use crate::store::AuthContext;
 use crate::store::records::BanStatus;
 
@@ -49,7 +49,7 @@ pub fn account_suspended() -> Resp {
 
 /// The checks of the original's `requireAuth`, plus the fixes: expired sessions are deleted,
 /// invalidated sessions and banned users are refused on every route.
-pub fn require_auth(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<AuthContext>, Resp> {
+pub fn require_auth(state: &Arc<Http>, headers: &HeaderMap) -> Result<Arc<AuthContext>, Resp> {
     let Some(token) = bearer_token(headers) else {
         return Err(error(StatusCode::UNAUTHORIZED, "Authorization required"));
     };
@@ -78,7 +78,7 @@ pub fn require_auth(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<Au
 }
 
 /// Deletes an expired session met on access, without making the request wait for it.
-fn forget_expired(state: &Arc<AppState>, token: crate::store::Id) {
+fn forget_expired(state: &Arc<Http>, token: crate::store::Id) {
     let state = state.clone();
     state.clone().spawn(async move {
         if let Err(e) = state

@@ -9,7 +9,7 @@ use hyper::body::Incoming;
 use serde_json::{Map, Value};
 
 use super::respond::{Resp, error};
-use crate::config::Config;
+use crate::config::NetConfig;
 
 pub type Object = Map<String, Value>;
 
@@ -22,7 +22,7 @@ const DISCARD_AT_MOST: usize = 8 * 1024 * 1024;
 /// Reads at most `--json-body-limit` bytes within `--body-read-timeout` and parses a JSON
 /// object. An empty body is an empty object (as Express gives handlers `{}`), so missing
 /// fields get their own precise message.
-pub async fn json_object(body: Incoming, config: &Config) -> Result<Object, Resp> {
+pub async fn json_object(body: Incoming, config: &NetConfig) -> Result<Object, Resp> {
     let read = read_limited(body, config.json_body_limit, config.body_read_timeout);
     let bytes = match read.await {
         Ok(bytes) => bytes,

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::respond::{Resp, json};
 use crate::clock::{Millis, SharedClock, duration_ms};
-use crate::config::Config;
+use crate::config::LimitsConfig;
 
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
@@ -176,7 +176,7 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    pub fn new(config: &Config, clock: &SharedClock) -> Self {
+    pub fn new(config: &LimitsConfig, clock: &SharedClock) -> Self {
         let minutes = |d: Duration| d.as_secs().div_ceil(60);
         let auth_window = config.auth_rate_window;
         let api_window = config.api_rate_window;

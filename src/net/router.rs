@@ -14,14 +14,18 @@ use super::rate_limit::RateLimiter;
 use super::respond::{Resp, error};
 use super::routes;
 use super::security_headers;
-use crate::server::AppState;
+use crate::net::Http;
 
-pub async fn handle(
-    state: Arc<AppState>,
+pub(crate) async fn handle(
+    state: Arc<Http>,
     peer: SocketAddr,
     request: Request<Incoming>,
 ) -> Result<Resp, Infallible> {
-    let ip = client_ip(peer.ip(), request.headers(), &state.config.trusted_proxies);
+    let ip = client_ip(
+        peer.ip(),
+        request.headers(),
+        &state.config.net.trusted_proxies,
+    );
     let cors = cors::check(request.headers(), &state.origins);
     let mut response = match &cors {
         Cors::Denied => cors::denied(),
@@ -33,12 +37,12 @@ pub async fn handle(
     if let Cors::Allowed(origin) = cors {
         cors::decorate(&mut response, origin);
     }
-    security_headers::apply(&mut response, state.config.hsts);
+    security_headers::apply(&mut response, state.config.net.hsts);
     Ok(response)
 }
 
 /// The limiter of the router a path belongs to (the original's mount points).
-fn limiter_for<'a>(state: &'a AppState, path: &str) -> Option<&'a RateLimiter> {
+fn limiter_for<'a>(state: &'a Http, path: &str) -> Option<&'a RateLimiter> {
     let top = path.split('/').nth(1).unwrap_or("");
     match top {
         "auth" | "admin" => Some(&state.limits.auth),
@@ -47,7 +51,7 @@ fn limiter_for<'a>(state: &'a AppState, path: &str) -> Option<&'a RateLimiter> {
     }
 }
 
-async fn limited(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+async fn limited(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     let Some(limiter) = limiter_for(state, request.uri().path()) else {
         return route(state, ip, request).await;
     };
@@ -62,7 +66,7 @@ async fn limited(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) 
     response
 }
 
-async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+async fn route(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     let path = request.uri().path();
     // Express routes are not strict about one trailing slash.
     let path = if path.len() > 1 {
@@ -72,7 +76,7 @@ async fn route(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) ->
     }
     .to_owned();
     if path == "/socket.io" {
-        return super::realtime::handle(state, request).await;
+        return super::realtime::handle(&state.transports, request).await;
     }
     if state.shedder.is_active() && crate::server::is_heavy(request.method(), &path) {
         return super::respond::busy();

@@ -13,10 +13,10 @@ use crate::memory::resident_bytes;
 /// Expired sessions deleted per transaction, so one cleanup never holds the writer long.
 const PURGE_BATCH: usize = 1000;
 
-pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+pub(super) fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     state.clone().spawn(async move {
-        let mut cleanup = tokio::time::interval(state.config.cleanup_interval);
-        let mut monitor = tokio::time::interval(state.config.monitor_interval);
+        let mut cleanup = tokio::time::interval(state.config.operations.cleanup_interval);
+        let mut monitor = tokio::time::interval(state.config.operations.monitor_interval);
         loop {
             tokio::select! {
                 _ = cleanup.tick() => run_cleanup(&state).await,
@@ -29,11 +29,12 @@ pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
 
 /// Deletes expired sessions and cooldowns, archives old history, forgets ended rate-limit
 /// windows. Each kind is bounded per pass so one cleanup never holds the writer long.
-pub async fn run_cleanup(state: &Arc<AppState>) {
+pub(super) async fn run_cleanup(state: &Arc<AppState>) {
     let mut purged = 0;
     loop {
-        let now = state.clock.now_ms();
+        let now = state.http.clock.now_ms();
         let result = state
+            .http
             .store
             .write(move |tx| accounts::purge_expired_sessions(tx, now, PURGE_BATCH))
             .await;
@@ -50,9 +51,10 @@ pub async fn run_cleanup(state: &Arc<AppState>) {
             }
         }
     }
-    let now = state.clock.now_ms();
-    let hot_cutoff = now - duration_ms(state.config.history_hot_window);
+    let now = state.http.clock.now_ms();
+    let hot_cutoff = now - duration_ms(state.config.rules.history_hot_window);
     let records = state
+        .http
         .store
         .write(move |tx| {
             let cooldowns = tx.purge_expired_cooldowns(now, PURGE_BATCH)?;
@@ -64,8 +66,8 @@ pub async fn run_cleanup(state: &Arc<AppState>) {
         tracing::warn!(error = %e, "cooldown and history cleanup failed");
         (0, 0)
     });
-    let domain_cooldowns = state.realtime.with_domain_mut(|d| d.purge(now));
-    let windows = state.limits.purge_expired() + state.reels.purge(now);
+    let domain_cooldowns = state.http.realtime.with_domain_mut(|d| d.purge(now));
+    let windows = state.http.purge_expired(now);
     if purged + windows + cooldowns + archived + domain_cooldowns > 0 {
         tracing::info!(
             expired_sessions = purged,
@@ -83,11 +85,12 @@ fn check_memory(state: &Arc<AppState>) {
     };
     let mib = rss / (1024 * 1024);
     let config = &state.config;
-    if state
-        .shedder
-        .update(mib, config.memory_warning_mb, config.memory_critical_mb)
-    {
-        if state.shedder.is_active() {
+    if state.http.shedder().update(
+        mib,
+        config.operations.memory_warning_mb,
+        config.operations.memory_critical_mb,
+    ) {
+        if state.http.shedder().is_active() {
             tracing::error!(
                 rss_mib = mib,
                 "memory at the critical level: refusing new connections and heavy routes"
@@ -99,14 +102,14 @@ fn check_memory(state: &Arc<AppState>) {
             );
         }
     }
-    if mib >= config.memory_critical_mb {
-        state.store.caches().clear();
+    if mib >= config.operations.memory_critical_mb {
+        state.http.store.caches().clear();
         tracing::error!(
             rss_mib = mib,
             "memory above the critical level; caches cleared"
         );
-    } else if mib >= config.memory_warning_mb {
-        state.store.caches().clear();
+    } else if mib >= config.operations.memory_warning_mb {
+        state.http.store.caches().clear();
         tracing::warn!(
             rss_mib = mib,
             "memory above the warning level; caches cleared"

@@ -17,6 +17,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::net;
 use crate::store::Store;
+use crate::sync::{SyncWorker, WorkerConfig};
 
 /// A server accepting connections. Tests start it on `127.0.0.1:0`.
 pub struct RunningServer {
@@ -33,23 +34,23 @@ pub struct RunningServer {
 pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let store = Store::open(
-        &config.data_dir,
-        config.session_cache_size,
-        config.user_cache_size,
-        config.cache_ttl,
+        &config.store.data_dir,
+        config.store.session_cache_size,
+        config.store.user_cache_size,
+        config.store.cache_ttl,
         clock.clone(),
     )
-    .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
-    let listener =
-        net::bind(config.listen).with_context(|| format!("listening on {}", config.listen))?;
+    .with_context(|| format!("opening the store in {}", config.store.data_dir.display()))?;
+    let listener = net::bind(config.net.listen)
+        .with_context(|| format!("listening on {}", config.net.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(config, store, clock)?;
     let (stop, stopped) = watch::channel(false);
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
-    crate::app::spawn_tickers(state.clone(), stopped.clone());
+    crate::app::spawn_tickers(state.http.realtime.clone(), stopped.clone());
     let (flush, flushing) = watch::channel(false);
-    let sync_worker = crate::sync::spawn_worker(state.clone(), flushing);
+    let sync_worker = crate::sync::spawn_worker(sync_worker(&state), flushing);
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
@@ -62,12 +63,28 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     })
 }
 
+fn sync_worker(state: &AppState) -> SyncWorker {
+    let config = &state.config;
+    SyncWorker {
+        store: state.http.store.clone(),
+        status: state.http.sync.clone(),
+        clock: state.http.clock.clone(),
+        config: WorkerConfig {
+            postgres_url: config.sync.postgres_url.clone(),
+            batch_size: config.sync.sync_batch_size,
+            interval: config.sync.sync_interval,
+            outbox_warn_depth: config.sync.outbox_warn_depth,
+            shutdown_timeout: config.operations.shutdown_timeout,
+        },
+    }
+}
+
 /// The realtime domain checks cooldowns in memory; it starts with those the store holds.
 fn load_cooldowns(state: &Arc<AppState>) -> anyhow::Result<()> {
-    let now = state.clock.now_ms();
-    let cooldowns = state.store.read()?.active_cooldowns(now)?;
+    let now = state.http.clock.now_ms();
+    let cooldowns = state.http.store.read()?.active_cooldowns(now)?;
     let count = cooldowns.len();
-    state.realtime.with_domain_mut(|domain| {
+    state.http.realtime.with_domain_mut(|domain| {
         for cooldown in cooldowns {
             domain.load_cooldown(cooldown.a, cooldown.b, cooldown.until);
         }
@@ -81,8 +98,10 @@ impl RunningServer {
         self.addr
     }
 
-    pub fn state(&self) -> &Arc<AppState> {
-        &self.state
+    /// What end-to-end tests may reach inside (see [`super::Internals`]).
+    #[doc(hidden)]
+    pub fn internals(&self) -> super::Internals<'_> {
+        super::Internals { state: &self.state }
     }
 
     /// Stops accepting, lets in-flight requests finish (up to `--shutdown-timeout`), flushes
@@ -95,7 +114,7 @@ impl RunningServer {
         // a cooldown) is written before the sync flushes the outbox and the store closes.
         self.state.requests_over.cancel();
         self.state.tasks.close();
-        let deadline = self.state.config.shutdown_timeout;
+        let deadline = self.state.config.operations.shutdown_timeout;
         if tokio::time::timeout(deadline, self.state.tasks.wait())
             .await
             .is_err()
@@ -106,7 +125,7 @@ impl RunningServer {
         if let Some(worker) = self.sync_worker {
             let _ = worker.await;
         }
-        self.state.store.close().await;
+        self.state.http.store.close().await;
         tracing::info!("store closed");
     }
 
@@ -136,10 +155,11 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
         };
         let _ = stream.set_nodelay(true);
         let service_state = state.clone();
-        let service = service_fn(move |request| net::handle(service_state.clone(), peer, request));
+        let service =
+            service_fn(move |request| net::handle(service_state.http.clone(), peer, request));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(state.config.header_read_timeout)
+            .header_read_timeout(state.config.net.header_read_timeout)
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
         let mut stop = stopped.clone();
@@ -159,9 +179,9 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
     }
     drop(listener);
     // Realtime clients are told the server is going away (their transports close).
-    state.realtime.close_all();
+    state.http.realtime.close_all();
     connections.close();
-    let deadline = state.config.shutdown_timeout;
+    let deadline = state.config.operations.shutdown_timeout;
     if tokio::time::timeout(deadline, connections.wait())
         .await
         .is_err()
@@ -198,7 +218,7 @@ pub fn serve_blocking(config: Config) -> anyhow::Result<()> {
         log_config(&config);
         let server = start(config, Arc::new(SystemClock)).await?;
         systemd::ready();
-        systemd::spawn_watchdog(server.state().clone(), server.stop_signal());
+        systemd::spawn_watchdog(server.state.clone(), server.stop_signal());
         let store_failed = wait_for_stop(&server).await?;
         systemd::stopping();
         server.shutdown().await;
@@ -217,7 +237,7 @@ async fn wait_for_stop(server: &RunningServer) -> anyhow::Result<bool> {
     let failed = tokio::select! {
         _ = terminate.recv() => { tracing::info!("SIGTERM: shutting down"); false }
         _ = interrupt.recv() => { tracing::info!("SIGINT: shutting down"); false }
-        () = server.state().store.failed() => true,
+        () = server.state.http.store.failed() => true,
     };
     Ok(failed)
 }
@@ -225,13 +245,13 @@ async fn wait_for_stop(server: &RunningServer) -> anyhow::Result<bool> {
 /// The settings an operator checks first; never the Postgres URL (it may hold a password).
 fn log_config(config: &Config) {
     tracing::info!(
-        listen = %config.listen,
-        data_dir = %config.data_dir.display(),
-        allowed_origins = ?config.origins(),
-        trusted_proxies = ?config.trusted_proxies,
-        paywall = ?config.paywall,
-        postgres = config.postgres_url.is_some(),
-        max_connections = config.max_connections,
+        listen = %config.net.listen,
+        data_dir = %config.store.data_dir.display(),
+        allowed_origins = ?config.net.origins(),
+        trusted_proxies = ?config.net.trusted_proxies,
+        paywall = ?config.rules.paywall,
+        postgres = config.sync.postgres_url.is_some(),
+        max_connections = config.realtime.max_connections,
         "starting napalmsky"
     );
 }

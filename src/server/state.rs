@@ -1,92 +1,118 @@
-use std::future::Future;
+//! What the server builds and keeps: the HTTP handle (which holds the realtime and transport
+//! handles), the flags, and the shutdown machinery. Only `server/` sees this.
+
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::accounts::PasswordHasher;
-use crate::app::{Realtime, ReelCursors};
+use crate::app::{Realtime, RealtimeConfig};
 use crate::clock::SharedClock;
-use crate::clock::duration_ms;
 use crate::config::Config;
-use crate::domain::DomainConfig;
-use crate::net::RateLimits;
-use crate::net::realtime::PollingSessions;
+use crate::net::{
+    Http, HttpConfig, HttpParts, LoadShedder, RateLimits, Transports, TransportsConfig,
+};
 use crate::store::Store;
-use crate::sync::SyncStatus;
 
-use super::LoadShedder;
-
-/// Everything a request handler may use. Passed explicitly (an `Arc`), never global.
-pub struct AppState {
-    pub config: Config,
-    pub origins: Vec<String>,
-    pub store: Store,
-    pub clock: SharedClock,
-    pub hasher: PasswordHasher,
-    pub limits: RateLimits,
-    pub realtime: Realtime,
-    pub polling: PollingSessions,
-    pub reels: ReelCursors,
-    pub sync: SyncStatus,
-    pub shedder: LoadShedder,
-    /// Every task that holds this state. Shutdown waits for them before closing the store, so
+pub(crate) struct AppState {
+    pub(crate) config: Config,
+    pub(crate) http: Arc<Http>,
+    /// Every task that holds a handle. Shutdown waits for them before closing the store, so
     /// their writes land and the data directory is released when `shutdown` returns.
-    pub tasks: TaskTracker,
+    pub(crate) tasks: TaskTracker,
     /// Cancelled once shutdown has served the last request: nothing waits for clients then.
-    pub requests_over: CancellationToken,
+    pub(crate) requests_over: CancellationToken,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, clock: SharedClock) -> anyhow::Result<Arc<Self>> {
+    /// Builds every handle from the flags, the opened store and the clock.
+    pub(crate) fn new(
+        config: Config,
+        store: Store,
+        clock: SharedClock,
+    ) -> anyhow::Result<Arc<Self>> {
+        let accounts = &config.accounts;
         let hasher = PasswordHasher::new(
-            config.password_hash_concurrency,
-            config.argon2_memory_kib,
-            config.argon2_iterations,
+            accounts.password_hash_concurrency,
+            accounts.argon2_memory_kib,
+            accounts.argon2_iterations,
         )?;
-        let limits = RateLimits::new(&config, &clock);
-        let domain = domain_config(&config);
-        let config_queue = config.send_queue_capacity;
-        let warn_at = config.connections_warning as usize;
-        Ok(Arc::new(Self {
-            origins: config.origins(),
-            config,
+        let store = Arc::new(store);
+        let tasks = TaskTracker::new();
+        let requests_over = CancellationToken::new();
+        let realtime = Realtime::start(
+            realtime_config(&config),
+            store.clone(),
+            clock.clone(),
+            tasks.clone(),
+            requests_over.clone(),
+        );
+        let shedder = Arc::new(LoadShedder::default());
+        let transports = Transports::new(
+            realtime.clone(),
+            store.clone(),
+            transports_config(&config),
+            shedder.clone(),
+            requests_over.clone(),
+        );
+        let http = Http::new(HttpParts {
+            config: HttpConfig {
+                net: config.net.clone(),
+                rules: config.rules.clone(),
+                accounts: config.accounts.clone(),
+                mirror_enabled: config.sync.postgres_url.is_some(),
+            },
+            limits: RateLimits::new(&config.limits, &clock),
             store,
             clock,
             hasher,
-            limits,
-            realtime: Realtime::new(domain, config_queue, warn_at),
-            polling: PollingSessions::default(),
-            reels: ReelCursors::default(),
-            sync: SyncStatus::default(),
-            shedder: LoadShedder::default(),
-            tasks: TaskTracker::new(),
-            requests_over: CancellationToken::new(),
+            realtime,
+            transports,
+            sync: Arc::default(),
+            shedder,
+            tasks: tasks.clone(),
+        });
+        Ok(Arc::new(Self {
+            config,
+            http,
+            tasks,
+            requests_over,
         }))
     }
 
     /// Spawns a task that shutdown waits for (see `tasks`).
-    pub fn spawn<F>(&self, task: F)
+    pub(crate) fn spawn<F>(&self, task: F)
     where
-        F: Future<Output = ()> + Send + 'static,
+        F: std::future::Future<Output = ()> + Send + 'static,
     {
         self.tasks.spawn(task);
     }
 }
 
-/// The realtime rules' thresholds, from the flags.
-fn domain_config(config: &Config) -> DomainConfig {
-    DomainConfig {
-        invite_ttl_ms: duration_ms(config.invite_ttl),
-        invite_max_extensions: config.invite_max_extensions,
-        min_call_seconds: config.min_call_seconds,
-        max_call_seconds: config.max_call_seconds,
-        call_grace_ms: duration_ms(config.call_grace),
-        disconnect_grace_ms: duration_ms(config.disconnect_grace),
-        call_cooldown_ms: duration_ms(config.call_cooldown),
-        rescind_cooldown_ms: duration_ms(config.rescind_cooldown),
-        max_sockets_per_user: config.max_connections_per_user as usize,
-        max_connections: config.max_connections as usize,
-        ..DomainConfig::default()
+fn transports_config(config: &Config) -> TransportsConfig {
+    let realtime = &config.realtime;
+    TransportsConfig {
+        max_connections: realtime.max_connections as usize,
+        max_payload: realtime.max_payload,
+        socket_event_rate: realtime.socket_event_rate,
+        socket_event_burst: realtime.socket_event_burst,
+        ping_interval: realtime.ping_interval,
+        ping_timeout: realtime.ping_timeout,
+        write_timeout: realtime.write_timeout,
+        body_read_timeout: config.net.body_read_timeout,
+    }
+}
+
+fn realtime_config(config: &Config) -> RealtimeConfig {
+    let realtime = &config.realtime;
+    RealtimeConfig {
+        domain: config.domain(),
+        send_queue_capacity: realtime.send_queue_capacity,
+        connections_warning: realtime.connections_warning as usize,
+        presence_interval: realtime.presence_interval,
+        presence_broadcast_max: realtime.presence_broadcast_max,
+        ping_interval: realtime.ping_interval,
+        ping_timeout: realtime.ping_timeout,
     }
 }

@@ -31,7 +31,7 @@ pub fn spawn_watchdog(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
                 _ = tick.tick() => {}
                 _ = stop.changed() => return,
             }
-            let healthy = state.store.health().is_ok_and(|h| !h.failed);
+            let healthy = state.http.store.health().is_ok_and(|h| !h.failed);
             if healthy {
                 let _ = sd_notify::notify(false, &[NotifyState::Watchdog]);
             }

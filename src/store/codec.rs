@@ -2,8 +2,9 @@
 //!
 //! redb does not align stored values, so rkyv is built with its `unaligned` format and
 //! `rkyv::access` validates the archive in place (see STACK.md). Each record type has a redb
-//! type name carrying its schema version and the format: opening a table written with another
-//! layout fails loudly instead of misreading bytes.
+//! type name carrying its schema version and the format (its `Record` impl, next to the struct
+//! in `records/`): opening a table written with another layout fails loudly instead of
+//! misreading bytes (see `tables::create`).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -13,8 +14,7 @@ use rkyv::rancor;
 use rkyv::ser::allocator::ArenaHandle;
 use rkyv::util::AlignedVec;
 
-use super::StoreError;
-use super::records::{Completion, Cooldown, HistoryEntry, OutboxEntry, Session, User};
+use super::error::StoreError;
 
 /// A record type that can live in a redb table as an rkyv archive.
 pub trait Record:
@@ -25,27 +25,9 @@ pub trait Record:
     + Sized
     + 'static
 {
-    /// `napalmsky.<record>.v<schema>.rkyv-unaligned`
+    /// `napalmsky.<record>.v<schema>.rkyv08-unaligned-le`; part of the on-disk format: a
+    /// layout change is a new version and a migration, never an edit in place.
     const TYPE_NAME: &'static str;
-}
-
-impl Record for User {
-    const TYPE_NAME: &'static str = "napalmsky.user.v1.rkyv08-unaligned-le";
-}
-impl Record for Session {
-    const TYPE_NAME: &'static str = "napalmsky.session.v1.rkyv08-unaligned-le";
-}
-impl Record for Cooldown {
-    const TYPE_NAME: &'static str = "napalmsky.cooldown.v1.rkyv08-unaligned-le";
-}
-impl Record for HistoryEntry {
-    const TYPE_NAME: &'static str = "napalmsky.history.v1.rkyv08-unaligned-le";
-}
-impl Record for Completion {
-    const TYPE_NAME: &'static str = "napalmsky.completion.v1.rkyv08-unaligned-le";
-}
-impl Record for OutboxEntry {
-    const TYPE_NAME: &'static str = "napalmsky.outbox.v1.rkyv08-unaligned-le";
 }
 
 /// Serializes a record for `Table::insert`.

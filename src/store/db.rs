@@ -9,16 +9,16 @@ use bytes::Bytes;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::StoreError;
+use super::auth_context::AuthContext;
 use super::cache::StatCache;
+use super::change::OUTBOX;
+use super::error::StoreError;
+use super::id::Id;
 use super::read::Reader;
-use super::records::{AccountType, BanStatus, Id, PaidStatus};
+use super::records::{self, SESSIONS, USERS};
+use super::shared::{Caches, Shared};
 use super::stats::{WriterSnapshot, WriterStats};
-use super::tables::{
-    COMPLETIONS, COOLDOWNS, COOLDOWNS_BY_EXPIRY, HISTORY, HISTORY_ARCHIVE, HISTORY_BY_TIME, META,
-    META_SCHEMA_VERSION, OUTBOX, SCHEMA_VERSION, SESSIONS, SESSIONS_BY_EXPIRY, SESSIONS_BY_USER,
-    USERS, USERS_BY_EMAIL,
-};
+use super::tables::{self, META, META_SCHEMA_VERSION, SCHEMA_VERSION};
 use super::tx::Tx;
 use super::writer::{self, Job};
 use crate::clock::{Millis, SharedClock};
@@ -27,50 +27,6 @@ use crate::clock::{Millis, SharedClock};
 pub const DB_FILE: &str = "napalmsky.redb";
 /// Write jobs waiting for the writer; senders wait (backpressure) when it is full.
 const WRITE_QUEUE: usize = 8192;
-
-/// A session checked against the store, with the flags of its user that auth decisions need.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthContext {
-    pub token: Id,
-    pub user_id: Id,
-    pub is_active: bool,
-    pub expires_at: Millis,
-    pub account_type: AccountType,
-    pub ban_status: BanStatus,
-    pub paid_status: PaidStatus,
-}
-
-pub struct Caches {
-    /// Token -> verified session with user flags.
-    pub sessions: StatCache<Id, Arc<AuthContext>>,
-    /// User id -> rendered `GET /user/me` body.
-    pub users: StatCache<Id, Bytes>,
-}
-
-impl Caches {
-    pub(super) fn invalidate(&self, users: &[Id], sessions: &[Id]) {
-        for id in users {
-            self.users.invalidate(id);
-        }
-        for token in sessions {
-            self.sessions.invalidate(token);
-        }
-    }
-
-    pub fn clear(&self) {
-        self.users.clear();
-        self.sessions.clear();
-    }
-}
-
-/// State shared by the writer thread and the request handlers.
-pub(crate) struct Shared {
-    pub(super) epoch: AtomicU64,
-    pub(super) caches: Caches,
-    pub(super) stats: WriterStats,
-    pub(super) failed: AtomicBool,
-    pub(super) fatal: Notify,
-}
 
 pub struct Store {
     db: Arc<Database>,
@@ -121,6 +77,7 @@ impl Store {
             stats: WriterStats::default(),
             failed: AtomicBool::new(false),
             fatal: Notify::new(),
+            fail_next_commit: AtomicBool::new(false),
         });
         let db = Arc::new(db);
         let (jobs, receiver) = mpsc::channel(WRITE_QUEUE);
@@ -243,6 +200,20 @@ impl Store {
         notified.await;
     }
 
+    /// Test seam: the writer's next commit fails as a real commit failure would (the store
+    /// then refuses writes and reports itself failed). For tests of that path only.
+    #[doc(hidden)]
+    pub fn fail_next_commit_for_tests(&self) {
+        self.shared.fail_next_commit.store(true, Ordering::SeqCst);
+    }
+
+    /// Write jobs sent but not yet taken by the writer: lets tests know what the next batch
+    /// will hold.
+    #[cfg(test)]
+    pub(super) fn queued_writes(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
+    }
+
     /// Lets the writer commit what is queued, then stops it. Later writes fail with `Closed`.
     pub async fn close(&self) {
         let _ = self.jobs.send(None).await;
@@ -253,22 +224,13 @@ impl Store {
     }
 }
 
-/// Creates every table so that readers never meet a missing one, and records the schema.
+/// Creates every table so that readers never meet a missing one (refusing a table written by
+/// another record version), and records the schema.
 fn init_tables(db: &Database) -> Result<(), StoreError> {
     let txn = db.begin_write()?;
     {
-        txn.open_table(USERS)?;
-        txn.open_table(SESSIONS)?;
-        txn.open_table(USERS_BY_EMAIL)?;
-        txn.open_multimap_table(SESSIONS_BY_USER)?;
-        txn.open_table(SESSIONS_BY_EXPIRY)?;
-        txn.open_table(OUTBOX)?;
-        txn.open_table(COOLDOWNS)?;
-        txn.open_table(COOLDOWNS_BY_EXPIRY)?;
-        txn.open_table(HISTORY)?;
-        txn.open_table(HISTORY_ARCHIVE)?;
-        txn.open_table(HISTORY_BY_TIME)?;
-        txn.open_table(COMPLETIONS)?;
+        tables::create(&txn, OUTBOX)?;
+        records::create_tables(&txn)?;
         let mut meta = txn.open_table(META)?;
         let stored = meta.get(META_SCHEMA_VERSION)?.map(|v| v.value());
         match stored {

@@ -10,6 +10,9 @@ pub enum StoreError {
     Encode(String),
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
+    /// A table of the data file holds another record version than this build reads.
+    #[error("the data file holds another record version: {0}")]
+    Incompatible(String),
     #[error("the store is shutting down")]
     Closed,
     #[error("the store failed earlier and refuses writes until restarted")]

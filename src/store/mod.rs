@@ -1,26 +1,44 @@
 //! The durable store: redb tables of rkyv records, one group-committing writer, an outbox for
 //! the Postgres sync, and caches kept coherent with commits.
+//!
+//! Module order: each file uses only those on the lines above it, never one below.
+//!   error, id, clock (crate)           leaves
+//!   codec                              rkyv values in redb (`Record`, `Rkyv`, `Stored`)
+//!   tables                             meta table, table creation, one-record lookup
+//!   change                             `RecordKind`, `ChangeOp`, `OutboxEntry`, the outbox table
+//!   tx, read                           the write and read cores (`Tx::enqueue`, `Reader::view`)
+//!   outbox                             the sync's side of the outbox queue
+//!   records/<record>.rs, records/mod   one file per record; mod.rs is the registry
+//!   auth_context                       a session with its user's flags
+//!   cache, stats -> shared             caches, writer counters, the failure flag
+//!   writer                             the group-commit thread
+//!   db                                 `Store`: opens, wires and serves all of the above
 
+mod auth_context;
 mod cache;
-mod calls;
+mod change;
 mod codec;
 mod db;
 mod error;
+mod id;
 mod outbox;
 mod read;
 pub mod records;
+mod shared;
 mod stats;
 mod tables;
+#[cfg(test)]
+mod tests;
 mod tx;
 mod writer;
 
+pub use auth_context::AuthContext;
 pub use cache::{CacheStats, StatCache};
-pub use calls::{history_key, ordered};
-pub(crate) use db::Shared;
-pub use db::{AuthContext, Caches, Store, StoreHealth};
+pub use db::{Store, StoreHealth};
 pub use error::StoreError;
-pub use outbox::Current;
+pub use id::Id;
 pub use read::Reader;
-pub use records::Id;
+pub use records::{Current, history_key, ordered};
+pub use shared::Caches;
 pub use stats::WriterSnapshot;
 pub use tx::Tx;

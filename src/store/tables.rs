@@ -1,46 +1,81 @@
-//! The redb tables and their keys.
+//! What every table shares: the meta table, creating tables at open, reading one record.
 //!
-//! Ids are the 16 raw bytes of a UUID. Indexes are separate tables written in the same
-//! transaction as the record they index, so they can never disagree with it.
+//! Each record's own tables (and their indexes) are declared in its file under `records/`.
+//! Indexes are separate tables written in the same transaction as the record they index, so
+//! they can never disagree with it.
 
-use redb::{MultimapTableDefinition, TableDefinition};
+use std::borrow::Borrow;
+use std::ops::RangeBounds;
 
-use super::codec::Rkyv;
-use super::records::{Completion, Cooldown, HistoryEntry, Id, OutboxEntry, Session, User};
-use crate::clock::Millis;
+use redb::{
+    Key, MultimapTableDefinition, ReadableTable, TableDefinition, TableError, TypeName, Value,
+    WriteTransaction,
+};
 
-pub const USERS: TableDefinition<Id, Rkyv<User>> = TableDefinition::new("users");
-pub const SESSIONS: TableDefinition<Id, Rkyv<Session>> = TableDefinition::new("sessions");
-/// Normalised email -> user id (unique).
-pub const USERS_BY_EMAIL: TableDefinition<&str, Id> = TableDefinition::new("users_by_email");
-/// User id -> every session token of that user (for single-session logins).
-pub const SESSIONS_BY_USER: MultimapTableDefinition<Id, Id> =
-    MultimapTableDefinition::new("sessions_by_user");
-/// (expires_at, token): the cleanup scans only what has expired.
-pub const SESSIONS_BY_EXPIRY: TableDefinition<(Millis, Id), ()> =
-    TableDefinition::new("sessions_by_expiry");
-/// (a, b) with a < b -> the pair's cooldown.
-pub const COOLDOWNS: TableDefinition<(Id, Id), Rkyv<Cooldown>> = TableDefinition::new("cooldowns");
-/// (until, a, b): the cleanup finds expired cooldowns without a scan.
-pub const COOLDOWNS_BY_EXPIRY: TableDefinition<(Millis, Id, Id), ()> =
-    TableDefinition::new("cooldowns_by_expiry");
-/// (user, started_at, room) -> that participant's entry; a user's range is their history in
-/// time order. Entries older than the hot window move to `HISTORY_ARCHIVE` (same layout).
-pub const HISTORY: TableDefinition<(Id, Millis, Id), Rkyv<HistoryEntry>> =
-    TableDefinition::new("history");
-pub const HISTORY_ARCHIVE: TableDefinition<(Id, Millis, Id), Rkyv<HistoryEntry>> =
-    TableDefinition::new("history_archive");
-/// (started_at, user, room): finds hot entries past the window without a scan.
-pub const HISTORY_BY_TIME: TableDefinition<(Millis, Id, Id), ()> =
-    TableDefinition::new("history_by_time");
-/// (user, room) -> completion (the original's `unique_session_completion`).
-pub const COMPLETIONS: TableDefinition<(Id, Id), Rkyv<Completion>> =
-    TableDefinition::new("completions");
-/// Change sequence number -> what changed, drained by the Postgres sync.
-pub const OUTBOX: TableDefinition<u64, Rkyv<OutboxEntry>> = TableDefinition::new("outbox");
+use super::codec::{Record, Rkyv};
+use super::error::StoreError;
+
 /// Small counters: the next outbox sequence number, the schema version.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 pub const META_NEXT_SEQ: &str = "outbox_next_seq";
 pub const META_SCHEMA_VERSION: &str = "schema_version";
 pub const SCHEMA_VERSION: u64 = 1;
+
+/// Creates a table if missing, so that readers never meet a missing one. A table written with
+/// another key or value type (an older record version) is refused with its name and both types.
+pub fn create<K: Key + 'static, V: Value + 'static>(
+    txn: &WriteTransaction,
+    table: TableDefinition<K, V>,
+) -> Result<(), StoreError> {
+    checked::<K, V>(txn.open_table(table).map(drop))
+}
+
+pub fn create_multimap<K: Key + 'static, V: Key + 'static>(
+    txn: &WriteTransaction,
+    table: MultimapTableDefinition<K, V>,
+) -> Result<(), StoreError> {
+    checked::<K, V>(txn.open_multimap_table(table).map(drop))
+}
+
+fn checked<K: Key, V: Value>(opened: Result<(), TableError>) -> Result<(), StoreError> {
+    opened.map_err(|error| refuse_other_version(error, K::type_name(), V::type_name()))
+}
+
+fn refuse_other_version(error: TableError, key: TypeName, value: TypeName) -> StoreError {
+    match error {
+        TableError::TableTypeMismatch { .. } => StoreError::Incompatible(format!(
+            "{error}; this build reads key type {} and value type {}: the file was written by \
+             another version of this record and needs a migration (or the build that wrote it)",
+            key.name(),
+            value.name()
+        )),
+        other => other.into(),
+    }
+}
+
+/// An owned copy of the record under `key`, from a read or a write transaction's table.
+pub fn owned<'k, K: Key + 'static, T: Record>(
+    table: &impl ReadableTable<K, Rkyv<T>>,
+    key: impl Borrow<K::SelfType<'k>>,
+) -> Result<Option<T>, StoreError> {
+    let found = table.get(key)?;
+    found.map(|guard| guard.value().to_record()).transpose()
+}
+
+/// Up to `limit` keys of `table` in `range`, in key order: the expiry and time indexes are
+/// read this way, collected first so that the caller may then write to the same tables.
+pub fn keys_in<K, V: Value + 'static>(
+    table: &impl ReadableTable<K, V>,
+    range: impl RangeBounds<K> + 'static,
+    limit: usize,
+) -> Result<Vec<K>, StoreError>
+where
+    K: Key + 'static + for<'a> Value<SelfType<'a> = K>,
+{
+    let mut keys = Vec::new();
+    for entry in table.range::<K>(range)?.take(limit) {
+        keys.push(entry?.0.value());
+    }
+    Ok(keys)
+}

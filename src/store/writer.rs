@@ -12,9 +12,10 @@ use std::time::Instant;
 use redb::{Database, Durability};
 use tokio::sync::mpsc;
 
+use super::error::StoreError;
+use super::shared::Shared;
 use super::tables::{META, META_NEXT_SEQ};
 use super::tx::Tx;
-use super::{Shared, StoreError};
 use crate::clock::SharedClock;
 
 /// Called once the batch holding the job committed (or failed): sends the job's answer.
@@ -66,7 +67,8 @@ pub(super) fn run(
         }
         let started = Instant::now();
         let jobs_in_batch = batch.len() as u64;
-        match commit_batch(&db, &mut batch, next_seq, clock.now_ms()) {
+        let fail_commit = shared.fail_next_commit.swap(false, Ordering::SeqCst);
+        match commit_batch(&db, &mut batch, next_seq, clock.now_ms(), fail_commit) {
             Ok((seq, touched_users, touched_sessions, completions)) => {
                 next_seq = seq;
                 // Bump the epoch before invalidating, so a reader that fetched pre-commit
@@ -99,11 +101,14 @@ type Committed = (u64, Vec<[u8; 16]>, Vec<[u8; 16]>, Vec<Completion>);
 /// The error, the answers owed, and whether the store must refuse writes from now on.
 type Failed = (StoreError, Vec<Completion>, bool);
 
+/// `fail_commit` is the test seam: the commit is replaced by an abort reported as a failed
+/// commit, which takes the same fatal path as a real one.
 fn commit_batch(
     db: &Database,
     batch: &mut Vec<Job>,
     next_seq: u64,
     now: i64,
+    fail_commit: bool,
 ) -> Result<Committed, Failed> {
     let mut txn = match db.begin_write() {
         Ok(txn) => txn,
@@ -136,6 +141,11 @@ fn commit_batch(
             Ok(()) => Err((error, completions, false)),
             Err(e) => Err((e.into(), completions, true)),
         };
+    }
+    if fail_commit {
+        let _ = txn.abort();
+        let error = StoreError::Storage("commit failed (injected by a test)".into());
+        return Err((error, completions, true));
     }
     match save_next_seq(&txn, seq) {
         Ok(()) => match txn.commit() {

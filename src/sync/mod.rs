@@ -18,7 +18,7 @@ pub use drain::{DrainReport, drain_once};
 pub use schema::{latest_version, migrate};
 pub use status::SyncStatus;
 pub use verify::{TableComparison, compare};
-pub use worker::spawn_worker;
+pub use worker::{SyncWorker, WorkerConfig, spawn_worker};
 
 /// Why a sync step failed. Every variant is retried by the worker with backoff.
 #[derive(Debug, thiserror::Error)]

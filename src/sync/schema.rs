@@ -16,6 +16,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "mirror fixes: chat_history per participant, sync versions",
         include_str!("sql/002_mirror.sql"),
     ),
+    (
+        3,
+        "the users' recorded addresses",
+        include_str!("sql/003_user_ips.sql"),
+    ),
 ];
 
 /// Creates or upgrades the schema. Each migration runs in its own transaction with its

@@ -11,19 +11,39 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_postgres::Client;
 
-use super::{SyncError, connect, drain_once, migrate};
-use crate::server::AppState;
+use super::{SyncError, SyncStatus, connect, drain_once, migrate};
+use crate::clock::SharedClock;
+use crate::store::Store;
 
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// The outbox-depth warning is repeated at most this often.
 const WARN_EVERY: Duration = Duration::from_secs(60);
 
+/// The worker's settings (the sync flags).
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub postgres_url: Option<String>,
+    pub batch_size: usize,
+    pub interval: Duration,
+    pub outbox_warn_depth: u64,
+    /// How long the final flush may take at shutdown.
+    pub shutdown_timeout: Duration,
+}
+
+/// What the worker is built with: the store it drains, the status it reports to, the clock.
+pub struct SyncWorker {
+    pub store: Arc<Store>,
+    pub status: Arc<SyncStatus>,
+    pub clock: SharedClock,
+    pub config: WorkerConfig,
+}
+
 /// Starts the worker if `--postgres-url` is set. On stop it flushes the outbox until it is
 /// empty or `--shutdown-timeout` passes, then returns.
-pub fn spawn_worker(state: Arc<AppState>, stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
-    let url = state.config.postgres_url.clone()?;
-    Some(tokio::spawn(run(state, url, stop)))
+pub fn spawn_worker(worker: SyncWorker, stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
+    let url = worker.config.postgres_url.clone()?;
+    Some(tokio::spawn(run(worker, url, stop)))
 }
 
 /// `base * 2^failures`, capped, then scaled by a random factor in [0.5, 1) so that restarts
@@ -41,8 +61,8 @@ async fn connected(url: &str) -> Result<Client, SyncError> {
     Ok(client)
 }
 
-async fn run(state: Arc<AppState>, url: String, mut stop: watch::Receiver<bool>) {
-    let batch = state.config.sync_batch_size;
+async fn run(state: SyncWorker, url: String, mut stop: watch::Receiver<bool>) {
+    let batch = state.config.batch_size;
     let mut client: Option<Client> = None;
     let mut failures: u32 = 0;
     let mut flush_deadline: Option<Instant> = None;
@@ -78,13 +98,15 @@ async fn run(state: Arc<AppState>, url: String, mut stop: watch::Receiver<bool>)
                     tracing::info!("shutdown: outbox flushed to postgres");
                     return;
                 }
-                state.config.sync_interval
+                state.config.interval
             }
             Ok(report) => {
                 failures = 0;
-                state.sync.success(report.rows as u64, state.clock.now_ms());
+                state
+                    .status
+                    .success(report.rows as u64, state.clock.now_ms());
                 if report.rejected > 0 {
-                    state.sync.rejected(report.rejected as u64);
+                    state.status.rejected(report.rejected as u64);
                 }
                 tracing::debug!(
                     entries = report.entries,
@@ -98,7 +120,7 @@ async fn run(state: Arc<AppState>, url: String, mut stop: watch::Receiver<bool>)
                 let delay = backoff(failures);
                 let message = e.to_string();
                 tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "postgres sync failed");
-                state.sync.failure(&message);
+                state.status.failure(&message);
                 warn_if_deep(&state, &mut last_warning);
                 client = None;
                 delay
@@ -124,7 +146,7 @@ async fn run(state: Arc<AppState>, url: String, mut stop: watch::Receiver<bool>)
     }
 }
 
-fn warn_if_deep(state: &AppState, last: &mut Option<Instant>) {
+fn warn_if_deep(state: &SyncWorker, last: &mut Option<Instant>) {
     let Ok(health) = state.store.health() else {
         return;
     };

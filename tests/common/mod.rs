@@ -21,13 +21,13 @@ pub const T0: i64 = 1_767_225_600_000;
 
 pub fn test_config(data_dir: &Path) -> Config {
     let mut config = Config::defaults();
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.data_dir = data_dir.to_path_buf();
+    config.net.listen = "127.0.0.1:0".parse().unwrap();
+    config.store.data_dir = data_dir.to_path_buf();
     // Cheap hashes keep tests fast; production parameters are the defaults.
-    config.argon2_memory_kib = 64;
-    config.argon2_iterations = 1;
+    config.accounts.argon2_memory_kib = 64;
+    config.accounts.argon2_iterations = 1;
     // Tests sign up many guests from 127.0.0.1; `edge.rs` tests the signup limit itself.
-    config.signup_rate_limit = 1_000_000;
+    config.limits.signup_rate_limit = 1_000_000;
     config
 }
 
@@ -243,8 +243,8 @@ pub async fn edit_user(
     let id = napalmsky::accounts::parse_id(user_id).unwrap();
     server
         .running()
-        .state()
-        .store
+        .internals()
+        .store()
         .write(move |tx| {
             let mut user = tx.user(&id)?.unwrap();
             edit(&mut user);

@@ -11,4 +11,5 @@ mod end;
 mod invite;
 mod lifecycle;
 mod presence;
+mod reports;
 mod room;

@@ -6,10 +6,11 @@ mod outgoing;
 mod polling;
 mod query;
 mod session;
+mod transports;
 mod websocket;
 mod ws_frames;
 
-pub use polling::PollingSessions;
+pub use transports::{Transports, TransportsConfig};
 
 use std::sync::Arc;
 
@@ -17,10 +18,9 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
 use super::respond::{Resp, error};
-use crate::server::AppState;
 use query::{EngineQuery, Transport};
 
-pub async fn handle(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
+pub async fn handle(state: &Arc<Transports>, request: Request<Incoming>) -> Resp {
     let query = match EngineQuery::parse(request.uri().query()) {
         Ok(query) => query,
         Err(message) => return engine_error(0, message),
@@ -47,8 +47,8 @@ fn engine_error(code: u8, message: &str) -> Resp {
 
 /// Too many connections, or memory at the critical level: new transports are refused before
 /// they cost anything.
-fn at_capacity(state: &AppState) -> Option<Resp> {
-    let limit = state.config.max_connections as usize;
+fn at_capacity(state: &Transports) -> Option<Resp> {
+    let limit = state.config.max_connections;
     (state.shedder.is_active() || state.realtime.socket_count() >= limit).then(|| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -16,13 +16,13 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use tokio::sync::Notify;
 
+use super::Transports;
 use super::session::{Flow, SocketSession};
 use super::{at_capacity, engine_error};
 use crate::app::{Out, Outlet};
 use crate::net::body::{BodyError, read_limited};
 use crate::net::respond::Resp;
 use crate::proto::engine;
-use crate::server::AppState;
 
 /// Packets returned by one GET, at most (the rest wait for the next GET).
 const MAX_PACKETS_PER_POLL: usize = 256;
@@ -54,12 +54,8 @@ impl PollingSessions {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -77,7 +73,7 @@ fn unknown_sid() -> Resp {
     engine_error(1, "Session ID unknown")
 }
 
-pub fn handshake(state: &Arc<AppState>) -> Resp {
+pub fn handshake(state: &Arc<Transports>) -> Resp {
     if let Some(refused) = at_capacity(state) {
         return refused;
     }
@@ -94,7 +90,7 @@ pub fn handshake(state: &Arc<AppState>) -> Resp {
     state.polling.lock().insert(sid.clone(), polling.clone());
     // When the session ends, for whatever reason, it leaves the registry and the domain.
     let state = state.clone();
-    state.clone().spawn(async move {
+    state.realtime.clone().spawn(async move {
         outlet.closed().await;
         lock_session(&polling).finish();
         tokio::select! {
@@ -112,7 +108,7 @@ fn lock_session(polling: &PollingSession) -> std::sync::MutexGuard<'_, SocketSes
     polling.session.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-pub async fn poll(state: &Arc<AppState>, sid: &str) -> Resp {
+pub async fn poll(state: &Arc<Transports>, sid: &str) -> Resp {
     let Some(polling) = state.polling.get(sid) else {
         return unknown_sid();
     };
@@ -142,7 +138,7 @@ pub async fn poll(state: &Arc<AppState>, sid: &str) -> Resp {
     text(StatusCode::OK, payload)
 }
 
-pub async fn post(state: &Arc<AppState>, sid: &str, body: Incoming) -> Resp {
+pub async fn post(state: &Arc<Transports>, sid: &str, body: Incoming) -> Resp {
     let Some(polling) = state.polling.get(sid) else {
         return unknown_sid();
     };

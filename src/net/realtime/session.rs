@@ -6,13 +6,13 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::Transports;
 use super::bucket::TokenBucket;
-use crate::app::{self, Out, Outlet, SocketAuth, authenticate_token, event_command};
-use crate::domain::{Command, SocketId, UserId};
+use crate::app::{Out, Outlet, SocketAuth, event_command};
+use crate::domain::{Command, Notice, SocketId, UserId, event, message};
 use crate::proto::ProtoError;
 use crate::proto::engine::{self, EnginePacket};
 use crate::proto::socketio::{self, SioKind};
-use crate::server::AppState;
 
 /// What the transport does after a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum Flow {
 }
 
 pub struct SocketSession {
-    state: Arc<AppState>,
+    state: Arc<Transports>,
     pub socket: SocketId,
     outlet: Arc<Outlet>,
     /// The Socket.IO CONNECT to the default namespace was accepted.
@@ -33,7 +33,7 @@ pub struct SocketSession {
 }
 
 impl SocketSession {
-    pub fn new(state: Arc<AppState>, socket: SocketId, outlet: Arc<Outlet>) -> Self {
+    pub fn new(state: Arc<Transports>, socket: SocketId, outlet: Arc<Outlet>) -> Self {
         let now = state.realtime.monotonic_ms();
         let bucket = TokenBucket::new(
             state.config.socket_event_rate,
@@ -139,7 +139,7 @@ impl SocketSession {
             return Flow::Continue;
         }
         let token = auth.and_then(|a| a.get("token")).and_then(Value::as_str);
-        let verdict = token.map(|t| authenticate_token(&self.state, t));
+        let verdict = token.map(|t| self.state.realtime.authenticate(t));
         let refusal = match &verdict {
             Some(SocketAuth::Banned) => Some("Account suspended"),
             Some(SocketAuth::Invalidated) => Some("Session invalidated"),
@@ -161,22 +161,16 @@ impl SocketSession {
     fn authenticated(&mut self, profile: crate::domain::Profile) {
         self.user = Some(profile.user_id());
         self.state.realtime.mark_authenticated(self.socket);
-        app::dispatch(
-            &self.state,
-            Command::Authenticate {
-                socket: self.socket,
-                profile,
-            },
-        );
+        self.state.realtime.dispatch(Command::Authenticate {
+            socket: self.socket,
+            profile,
+        });
     }
 
     fn on_event(&mut self, name: &str, args: Vec<Value>, ack: Option<u64>) -> Flow {
         let now = self.state.realtime.monotonic_ms();
         if !self.bucket.take(now) {
-            return self.emit(
-                "error",
-                Some(json!({"message": "Too many events; slow down"})),
-            );
+            return self.emit(event::ERROR, Some(json!({"message": message::SLOW_DOWN})));
         }
         let payload = args.into_iter().next().unwrap_or(Value::Null);
         let flow = if name == "auth" {
@@ -190,7 +184,7 @@ impl SocketSession {
                     .is_ok_and(|found| found.is_some())
             };
             if let Some(command) = event_command(self.socket, name, &payload, exists) {
-                app::dispatch(&self.state, command);
+                self.state.realtime.dispatch(command);
             }
             Flow::Continue
         };
@@ -203,26 +197,24 @@ impl SocketSession {
     /// The `auth {sessionToken}` event.
     fn on_auth(&mut self, payload: &Value) -> Flow {
         let Some(token) = payload.get("sessionToken").and_then(Value::as_str) else {
-            return self.emit("auth:failed", None);
+            return self.emit(event::AUTH_FAILED, None);
         };
-        match authenticate_token(&self.state, token) {
+        match self.state.realtime.authenticate(token) {
             SocketAuth::Valid(profile) => {
                 if self.user.is_some_and(|user| user != profile.user_id()) {
                     // The first identity of a socket stands, as in the original.
-                    return self.emit("auth:success", None);
+                    return self.emit(event::AUTH_SUCCESS, None);
                 }
                 self.authenticated(profile);
                 Flow::Continue
             }
             SocketAuth::Banned => {
-                let _ = self.emit(
-                    "auth:banned",
-                    Some(json!({"message": "Your account has been suspended.", "banned": true})),
-                );
+                let notice = Notice::suspended();
+                let _ = self.emit(notice.event, Some(notice.payload));
                 Flow::Close("banned")
             }
             SocketAuth::Invalid | SocketAuth::Invalidated | SocketAuth::Unavailable => {
-                self.emit("auth:failed", None)
+                self.emit(event::AUTH_FAILED, None)
             }
         }
     }
@@ -230,11 +222,8 @@ impl SocketSession {
     /// The transport is gone: forget it and let the domain start the disconnect grace.
     pub fn finish(&self) {
         self.state.realtime.forget_socket(self.socket);
-        app::dispatch(
-            &self.state,
-            Command::SocketClosed {
-                socket: self.socket,
-            },
-        );
+        self.state.realtime.dispatch(Command::SocketClosed {
+            socket: self.socket,
+        });
     }
 }

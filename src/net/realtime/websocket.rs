@@ -23,13 +23,13 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use super::Transports;
 use super::outgoing::Outgoing;
 use super::session::{Flow, SocketSession};
 use super::ws_frames::{Decoder, Inbound, Violation};
 use super::{at_capacity, engine_error};
 use crate::app::{Out, Outlet};
 use crate::net::respond::Resp;
-use crate::server::AppState;
 
 /// Frames taken from the outlet for one write.
 const WRITE_BATCH: usize = 64;
@@ -43,7 +43,7 @@ thread_local! {
     static READ_BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(READ_CHUNK));
 }
 
-pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> Resp {
+pub async fn upgrade(state: &Arc<Transports>, mut request: Request<Incoming>) -> Resp {
     if let Some(refused) = at_capacity(state) {
         return refused;
     }
@@ -74,7 +74,7 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
             Err(_) => tracing::error!("websocket upgraded over an unexpected transport"),
         }
     };
-    state.spawn(task);
+    state.realtime.spawn(task);
     let (parts, _) = response.into_parts();
     let mut response = hyper::Response::from_parts(parts, Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -83,7 +83,7 @@ pub async fn upgrade(state: &Arc<AppState>, mut request: Request<Incoming>) -> R
 
 /// Serves one socket from the upgrade to the end. `early` holds bytes the client sent right
 /// behind its upgrade request, which the HTTP layer had already read.
-async fn run(state: Arc<AppState>, stream: TcpStream, mut early: Vec<u8>) {
+async fn run(state: Arc<Transports>, stream: TcpStream, mut early: Vec<u8>) {
     let (socket, outlet) = state.realtime.open_socket();
     let mut session = SocketSession::new(state.clone(), socket, outlet.clone());
     let open = session.open_packet(&format!("{socket:x}"), &[]);

@@ -14,12 +14,12 @@ use crate::accounts::{
 };
 use crate::clock::duration_ms;
 use crate::domain::{Command, Notice};
+use crate::net::Http;
 use crate::net::auth::{account_suspended, bearer_token, invalid_session, session_invalidated};
 use crate::net::body::{json_object, non_blank_str, optional_str};
 use crate::net::respond::{
     Resp, error, error_with, internal_error, ok, store_failure, without_nulls,
 };
-use crate::server::AppState;
 use crate::store::records::{AccountType, BanStatus, Gender, User};
 
 /// Longest `User-Agent` kept as a session's device info.
@@ -37,7 +37,7 @@ fn device_info(headers: &HeaderMap) -> String {
 }
 
 fn new_session(
-    state: &AppState,
+    state: &Http,
     ip: IpAddr,
     headers: &HeaderMap,
     ttl: std::time::Duration,
@@ -52,13 +52,13 @@ fn new_session(
 }
 
 /// `POST /auth/guest {name, gender, inviteCode?, referralCode?}`.
-pub async fn guest(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+pub async fn guest(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     let signups = state.limits.signup.hit(ip);
     if signups.limited {
         return state.limits.signup.limited_response(&signups);
     }
     let (parts, body) = request.into_parts();
-    let body = match json_object(body, &state.config).await {
+    let body = match json_object(body, &state.config.net).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -103,7 +103,12 @@ pub async fn guest(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
     let now = state.clock.now_ms();
     let user = User::new_guest(new_user_id(), name, gender, now);
     let user_id = user.id;
-    let session = new_session(state, ip, &parts.headers, state.config.guest_session_ttl);
+    let session = new_session(
+        state,
+        ip,
+        &parts.headers,
+        state.config.accounts.guest_session_ttl,
+    );
     let token = session.token;
     let paid_status = user.paid_status;
     if let Err(e) = state
@@ -128,9 +133,9 @@ pub async fn guest(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
 }
 
 /// `POST /auth/link {sessionToken, email, password}`: guest -> permanent.
-pub async fn link(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
+pub async fn link(state: &Arc<Http>, request: Request<Incoming>) -> Resp {
     const REQUIRED: &str = "Session token, email, and password are required";
-    let body = match json_object(request.into_body(), &state.config).await {
+    let body = match json_object(request.into_body(), &state.config.net).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -171,7 +176,7 @@ pub async fn link(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
             return internal_error();
         }
     };
-    let ttl = duration_ms(state.config.permanent_session_ttl);
+    let ttl = duration_ms(state.config.accounts.permanent_session_ttl);
     let outcome = state
         .store
         .write(move |tx| accounts::link_account(tx, token, email, hash, now, ttl))
@@ -198,10 +203,10 @@ struct Account {
 }
 
 /// `POST /auth/login {email, password}`: permanent accounts, one active session each.
-pub async fn login(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+pub async fn login(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     const REQUIRED: &str = "Email and password are required";
     let (parts, body) = request.into_parts();
-    let body = match json_object(body, &state.config).await {
+    let body = match json_object(body, &state.config.net).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -302,7 +307,7 @@ pub async fn login(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
         state,
         ip,
         &parts.headers,
-        state.config.permanent_session_ttl,
+        state.config.accounts.permanent_session_ttl,
     );
     let token = session.token;
     let user_id = account.user_id;
@@ -339,7 +344,7 @@ pub async fn login(state: &Arc<AppState>, ip: IpAddr, request: Request<Incoming>
 }
 
 /// `POST /auth/logout`: ends the calling session (active or already invalidated).
-pub async fn logout(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
+pub async fn logout(state: &Arc<Http>, request: Request<Incoming>) -> Resp {
     let Some(token) = bearer_token(request.headers()) else {
         return error(StatusCode::UNAUTHORIZED, "Authorization required");
     };
@@ -368,7 +373,7 @@ pub async fn logout(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
 }
 
 /// Sockets of the sessions a login just invalidated are told so and disconnected.
-fn kick_old_sockets(state: &Arc<AppState>, user: crate::store::Id) {
+fn kick_old_sockets(state: &Arc<Http>, user: crate::store::Id) {
     let notice = Notice {
         event: "session:invalidated",
         payload: json!({
@@ -376,11 +381,8 @@ fn kick_old_sockets(state: &Arc<AppState>, user: crate::store::Id) {
             "reason": "new_login",
         }),
     };
-    crate::app::dispatch(
-        state,
-        Command::Kick {
-            user,
-            notice: Some(notice),
-        },
-    );
+    state.realtime.dispatch(Command::Kick {
+        user,
+        notice: Some(notice),
+    });
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::memory::MemoryReading;
+use crate::net::Http;
 use crate::net::respond::{Resp, ok, store_failure};
-use crate::server::AppState;
 use crate::store::CacheStats;
 
 fn mb(bytes: u64) -> String {
@@ -33,7 +33,7 @@ fn cache(stats: CacheStats) -> Value {
     })
 }
 
-pub fn health(state: &Arc<AppState>) -> Resp {
+pub fn health(state: &Arc<Http>) -> Resp {
     let store = match state.store.health() {
         Ok(store) => store,
         Err(e) => return store_failure(&e),
@@ -43,7 +43,7 @@ pub fn health(state: &Arc<AppState>) -> Resp {
     let counts = state.realtime.counts();
     let users = counts.users_connected as u64;
     let sockets = state.realtime.socket_count() as u64;
-    let limit = state.config.max_connections;
+    let limit = state.transports.config.max_connections;
     let caches = state.store.caches();
     let outbox_age = store.outbox_oldest_at.map(|at| (now - at).max(0));
     ok(&json!({
@@ -61,7 +61,7 @@ pub fn health(state: &Arc<AppState>) -> Resp {
             "total": sockets,
             "avgPerUser": format!("{:.2}", if users > 0 { sockets as f64 / users as f64 } else { 0.0 }),
             "limit": limit,
-            "utilization": percent(sockets as f64, f64::from(limit), 1),
+            "utilization": percent(sockets as f64, limit as f64, 1),
         },
         "cache": {
             "users": cache(caches.users.stats()),
@@ -92,10 +92,10 @@ pub fn health(state: &Arc<AppState>) -> Resp {
             "availableUsers": counts.available_users,
             "pendingInvites": counts.pending_invites,
             "rooms": counts.rooms,
-            "pollingSessions": state.polling.len(),
+            "pollingSessions": state.transports.polling_sessions(),
         },
         "sync": {
-            "enabled": state.config.postgres_url.is_some(),
+            "enabled": state.config.mirror_enabled,
             "connected": state.sync.connected(),
             "outboxDepth": store.outbox_depth,
             "oldestPendingAgeMs": outbox_age,

@@ -9,8 +9,8 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use crate::memory::MemoryReading;
+use crate::net::Http;
 use crate::net::respond::{Resp, store_failure};
-use crate::server::AppState;
 
 /// Appends one sample with its HELP and TYPE lines.
 fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
@@ -20,7 +20,7 @@ fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std:
     let _ = writeln!(out, "napalmsky_{name} {value}");
 }
 
-pub fn metrics(state: &Arc<AppState>) -> Resp {
+pub fn metrics(state: &Arc<Http>) -> Resp {
     let store = match state.store.health() {
         Ok(store) => store,
         Err(e) => return store_failure(&e),

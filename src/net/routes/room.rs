@@ -13,9 +13,9 @@ use serde_json::{Map, Value, json};
 use crate::accounts::id_string;
 use crate::config::Paywall;
 use crate::domain::Profile;
+use crate::net::Http;
 use crate::net::auth::require_auth;
 use crate::net::respond::{Resp, error, error_with, json_bytes, ok, store_failure};
-use crate::server::AppState;
 use crate::store::AuthContext;
 use crate::store::records::PaidStatus;
 
@@ -26,13 +26,13 @@ const REEL_DEFAULT: usize = 20;
 const REEL_MAX: usize = 100;
 
 /// `requirePayment`, plus the session and ban checks the original skipped (§7.4, §7.5).
-fn require_access(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<AuthContext>, Resp> {
+fn require_access(state: &Arc<Http>, headers: &HeaderMap) -> Result<Arc<AuthContext>, Resp> {
     let context = require_auth(state, headers)?;
     let paid = matches!(
         context.paid_status,
         PaidStatus::Paid | PaidStatus::QrVerified | PaidStatus::QrGracePeriod
     );
-    if state.config.paywall == Paywall::On && !paid {
+    if state.config.rules.paywall == Paywall::On && !paid {
         return Err(error_with(
             StatusCode::PAYMENT_REQUIRED,
             "Payment required",
@@ -51,14 +51,14 @@ fn require_access(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Arc<Auth
 /// Built under the domain lock, so it is cheap there: the total is O(1), and each item is
 /// its profile's pre-rendered card (`Profile::queue_card_fields`) copied into the body, plus
 /// the caller's own fields. No JSON is serialized per request.
-pub fn queue(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
+pub fn queue(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
     let context = match require_access(state, headers) {
         Ok(context) => context,
         Err(response) => return response,
     };
     let me = context.user_id;
     let now = state.clock.now_ms();
-    let limit = state.config.queue_max_results;
+    let limit = state.config.rules.queue_max_results;
     let body = state.realtime.with_domain(|domain| {
         let total = domain.available_count() - usize::from(domain.is_available(&me));
         let mut body = QueueBodyWriter::with_capacity(limit.min(total));
@@ -133,7 +133,7 @@ fn query_params(uri: &Uri) -> HashMap<&str, &str> {
 
 /// `GET /room/reel?limit=&cursor=`: a shuffled page of available users without cooldown,
 /// never repeating a user within one cursor.
-pub fn reel(state: &Arc<AppState>, headers: &HeaderMap, uri: &Uri) -> Resp {
+pub fn reel(state: &Arc<Http>, headers: &HeaderMap, uri: &Uri) -> Resp {
     let context = match require_access(state, headers) {
         Ok(context) => context,
         Err(response) => return response,
@@ -178,7 +178,7 @@ fn shuffle<T>(items: &mut [T]) {
 }
 
 /// `GET /room/history`: the caller's calls, newest first (hot and archived).
-pub fn history(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
+pub fn history(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
     let context = match require_auth(state, headers) {
         Ok(context) => context,
         Err(response) => return response,
@@ -210,7 +210,7 @@ pub fn history(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
 }
 
 /// `GET /room/me`: `{userId, name, selfieUrl, timerTotal}` (timer from the stored metrics).
-pub fn me(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
+pub fn me(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
     let context = match require_auth(state, headers) {
         Ok(context) => context,
         Err(response) => return response,

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::net::Http;
 use crate::net::respond::{Resp, ok};
-use crate::server::AppState;
 
-pub fn index(state: &Arc<AppState>) -> Resp {
-    let postgres = if state.config.postgres_url.is_some() {
+pub fn index(state: &Arc<Http>) -> Resp {
+    let postgres = if state.config.mirror_enabled {
         "connected"
     } else {
         "not configured"
@@ -18,7 +18,7 @@ pub fn index(state: &Arc<AppState>) -> Resp {
         "version": env!("CARGO_PKG_VERSION"),
         "status": "running",
         "timestamp": state.clock.now_ms(),
-        "environment": state.config.environment,
+        "environment": state.config.net.environment,
         "endpoints": {
             "health": "/health",
             "auth": "/auth/*",
@@ -32,7 +32,7 @@ pub fn index(state: &Arc<AppState>) -> Resp {
     }))
 }
 
-pub fn stats_live(state: &Arc<AppState>) -> Resp {
+pub fn stats_live(state: &Arc<Http>) -> Resp {
     ok(&json!({
         "onlineUsers": state.realtime.online_users(),
         "timestamp": state.clock.now_ms(),

@@ -10,10 +10,10 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::accounts::{self, id_string, validate_socials};
+use crate::net::Http;
 use crate::net::auth::require_auth;
 use crate::net::body::json_object;
 use crate::net::respond::{Resp, error, json_bytes, ok, store_failure};
-use crate::server::AppState;
 use crate::store::StoreError;
 use crate::store::records::ArchivedUser;
 
@@ -77,7 +77,7 @@ fn render_me(user: &ArchivedUser) -> Result<Bytes, StoreError> {
 }
 
 /// `GET /user/me`. The rendered body is cached per user and invalidated on every change.
-pub fn me(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
+pub fn me(state: &Arc<Http>, headers: &HeaderMap) -> Resp {
     let context = match require_auth(state, headers) {
         Ok(context) => context,
         Err(response) => return response,
@@ -93,12 +93,12 @@ pub fn me(state: &Arc<AppState>, headers: &HeaderMap) -> Resp {
 }
 
 /// `PUT /user/me {socials?}`: only socials are updatable, as in the original.
-pub async fn update_me(state: &Arc<AppState>, request: Request<Incoming>) -> Resp {
+pub async fn update_me(state: &Arc<Http>, request: Request<Incoming>) -> Resp {
     let context = match require_auth(state, request.headers()) {
         Ok(context) => context,
         Err(response) => return response,
     };
-    let body = match json_object(request.into_body(), &state.config).await {
+    let body = match json_object(request.into_body(), &state.config.net).await {
         Ok(body) => body,
         Err(response) => return response,
     };

@@ -8,11 +8,14 @@ use std::marker::PhantomData;
 
 use super::columns::{Mirrored, table};
 use crate::store::Current;
-use crate::store::records::{Completion, Cooldown, HistoryEntry, RecordKind, Session, User};
+use crate::store::records::{
+    Completion, Cooldown, HistoryEntry, RecordKind, Session, User, UserIps,
+};
 
 /// Every mirrored kind, parents first: upserts run in this order, deletions in reverse.
-pub(crate) const KINDS: [RecordKind; 5] = [
+pub(crate) const KINDS: [RecordKind; 6] = [
     RecordKind::User,
+    RecordKind::UserIps,
     RecordKind::Session,
     RecordKind::History,
     RecordKind::Completion,
@@ -55,6 +58,7 @@ pub(crate) fn visit_table(kind: RecordKind, visitor: &mut impl TableVisitor) {
         RecordKind::History => visitor.table::<HistoryEntry>(),
         RecordKind::Completion => visitor.table::<Completion>(),
         RecordKind::Cooldown => visitor.table::<Cooldown>(),
+        RecordKind::UserIps => visitor.table::<UserIps>(),
     }
 }
 
@@ -77,6 +81,7 @@ pub(crate) fn visit(current: Current, visitor: &mut impl Visitor) {
         Current::History(entry) => visitor.record(entry),
         Current::Completion(completion) => visitor.record(completion),
         Current::Cooldown(cooldown) => visitor.record(cooldown),
+        Current::UserIps(record) => visitor.record(record),
         Current::Deleted(kind, key) => {
             struct Deleted<'a, V> {
                 visitor: &'a mut V,

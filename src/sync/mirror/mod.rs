@@ -17,6 +17,7 @@ mod sessions;
 mod sql;
 #[cfg(test)]
 mod tests;
+mod user_ips;
 mod users;
 
 use std::any::Any;

@@ -13,6 +13,7 @@ mod paging;
 mod session_completions;
 mod sessions;
 mod table;
+mod user_ips;
 mod users;
 
 use std::collections::HashSet;
@@ -53,6 +54,7 @@ impl<'a, 't> Importer<'a, 't> {
         let mut import = self.import;
         users::import(&mut import).await?;
         sessions::import(&mut import).await?;
+        user_ips::import(&mut import).await?;
         chat_history::import(&mut import).await?;
         session_completions::import(&mut import).await?;
         cooldowns::import(&mut import).await?;

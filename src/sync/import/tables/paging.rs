@@ -77,10 +77,11 @@ impl Import<'_, '_> {
         mut check: impl FnMut(&Row, &mut Checking<'_>) -> Checked<I>,
         write: Write<I>,
     ) -> anyhow::Result<u64> {
-        let name = source.table;
-        if !self.present(name) {
+        if !self.present(source.table) {
             return Ok(0);
         }
+        let name = source.report;
+        self.report.table_mut(name).present = true;
         self.pages(source, &mut check, write)
             .await
             .with_context(|| format!("importing {name}"))
@@ -92,8 +93,8 @@ impl Import<'_, '_> {
         check: &mut impl FnMut(&Row, &mut Checking<'_>) -> Checked<I>,
         write: Write<I>,
     ) -> anyhow::Result<u64> {
-        let name = source.table;
-        let mut pager = Pager::new(name, &source.columns, source.key);
+        let name = source.report;
+        let mut pager = Pager::new(source.table, &source.columns, source.key);
         let mut applied = 0;
         loop {
             let rows = pager.next(self.src).await?;
@@ -123,10 +124,11 @@ impl Import<'_, '_> {
         Ok(applied)
     }
 
-    /// The table's closing line (none for a table the source lacks).
+    /// The closing line of report line `table` (none for a table the source lacks).
     pub(super) fn done(&mut self, table: &'static str) {
-        let report = self.report.table_mut(table);
-        if report.present {
+        if let Some(report) = self.report.table(table)
+            && report.present
+        {
             progress(report, true);
         }
     }

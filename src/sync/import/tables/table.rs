@@ -40,12 +40,15 @@ impl Import<'_, '_> {
     }
 }
 
-/// A source table: its name, the primary key to page by, and the select list (timestamps
-/// through `source::ms`).
+/// A source table: its name, the primary key to page by, the select list (timestamps
+/// through `source::ms`), and the report line its rows count in.
 pub(super) struct Source {
     pub(super) table: &'static str,
     pub(super) key: &'static [(&'static str, KeyKind)],
     pub(super) columns: String,
+    /// The source table, unless a second reader of it imports something else (the recorded
+    /// addresses come from `sessions` too).
+    pub(super) report: &'static str,
 }
 
 impl Source {
@@ -58,7 +61,12 @@ impl Source {
             table,
             key,
             columns,
+            report: table,
         }
+    }
+
+    pub(super) fn reported_as(self, report: &'static str) -> Self {
+        Self { report, ..self }
     }
 }
 

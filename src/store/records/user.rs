@@ -1,16 +1,20 @@
-//! Durable record types, stored as rkyv archives in redb.
+//! The user record: its struct and enums, its tables, and its operations.
 //!
-//! rkyv has no schema evolution: changing a field means a new record type name (see
-//! `codec.rs`) and an explicit migration. The user record already carries the fields of the
-//! original `users` table (paywall, bans, referrals, metrics) so that later capabilities do
-//! not have to migrate it.
+//! rkyv has no schema evolution: changing a field means a new `TYPE_NAME` version and an
+//! explicit migration. The record already carries the fields of the original `users` table
+//! (paywall, bans, referrals, metrics) so that later capabilities do not have to migrate it.
 
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
-
-/// 16 raw bytes of a UUID: user ids, session tokens.
-pub type Id = [u8; 16];
+use crate::store::change::{ChangeOp, RecordKind};
+use crate::store::codec::{Record, Rkyv, Stored, encode};
+use crate::store::error::StoreError;
+use crate::store::id::Id;
+use crate::store::read::{Each, Reader};
+use crate::store::tables;
+use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[rkyv(derive(Debug, PartialEq, Eq))]
@@ -176,81 +180,83 @@ impl User {
     }
 }
 
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub token: Id,
-    pub user_id: Id,
-    pub ip_address: String,
-    pub device_info: String,
-    /// False once a newer login invalidated it (single-session rule).
-    pub is_active: bool,
-    pub created_at: Millis,
-    pub expires_at: Millis,
-    pub last_active_at: Millis,
-    pub version: u64,
+impl Record for User {
+    const TYPE_NAME: &'static str = "napalmsky.user.v1.rkyv08-unaligned-le";
 }
 
-/// A pair of users who may not meet again before `until`. `a < b` (byte order), so the pair
-/// has one key whoever asks.
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Cooldown {
-    pub a: Id,
-    pub b: Id,
-    pub until: Millis,
-    pub version: u64,
+pub(in crate::store) const USERS: TableDefinition<Id, Rkyv<User>> = TableDefinition::new("users");
+/// Normalised email -> user id (unique).
+const USERS_BY_EMAIL: TableDefinition<&str, Id> = TableDefinition::new("users_by_email");
+
+impl Tx<'_> {
+    pub fn user(&self, id: &Id) -> Result<Option<User>, StoreError> {
+        tables::owned(&self.txn().open_table(USERS)?, id)
+    }
+
+    pub fn user_id_by_email(&self, email: &str) -> Result<Option<Id>, StoreError> {
+        let table = self.txn().open_table(USERS_BY_EMAIL)?;
+        Ok(table.get(email)?.map(|guard| guard.value()))
+    }
+
+    /// Inserts or replaces a user, keeping the email index unique and current.
+    pub fn put_user(&mut self, user: &mut User) -> Result<(), StoreError> {
+        let old_email = self.user(&user.id)?.and_then(|old| old.email);
+        if old_email != user.email {
+            let mut emails = self.txn().open_table(USERS_BY_EMAIL)?;
+            if let Some(old) = &old_email {
+                emails.remove(old.as_str())?;
+            }
+            if let Some(new) = &user.email {
+                emails.insert(new.as_str(), user.id)?;
+            }
+        }
+        user.updated_at = self.now();
+        user.version = self.enqueue(RecordKind::User, ChangeOp::Upsert, &user.id)?;
+        let bytes = encode(&*user)?;
+        self.txn()
+            .open_table(USERS)?
+            .insert(user.id, Stored::<User>::new(&bytes))?;
+        self.touched_users.push(user.id);
+        // A user's flags are part of each of its cached verified sessions.
+        let tokens = self.tokens_of(&user.id)?;
+        self.touched_sessions.extend(tokens);
+        Ok(())
+    }
 }
 
-/// One participant's record of a call (each call writes one per participant: the original's
-/// shared primary key kept only the first).
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEntry {
-    pub user_id: Id,
-    pub session_id: String,
-    pub room_id: Id,
-    pub partner_id: Id,
-    pub partner_name: String,
-    pub started_at: Millis,
-    pub duration_seconds: u32,
-    /// The room's chat and social messages, as a JSON array text.
-    pub messages: String,
-    pub version: u64,
+impl Reader {
+    /// Calls `view` with the archived user, read in place from the memory map.
+    pub fn with_user<R>(
+        &self,
+        id: &Id,
+        view: impl FnOnce(&ArchivedUser) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        self.view(USERS, id, view)
+    }
+
+    pub fn user(&self, id: &Id) -> Result<Option<User>, StoreError> {
+        self.owned(USERS, id)
+    }
+
+    pub fn user_id_by_email(&self, email: &str) -> Result<Option<Id>, StoreError> {
+        let table = self.txn().open_table(USERS_BY_EMAIL)?;
+        Ok(table.get(email)?.map(|guard| guard.value()))
+    }
 }
 
-/// A call of at least 30 s, counted towards the QR unlock; unique per (user, room).
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Completion {
-    pub user_id: Id,
-    pub room_id: Id,
-    pub partner_id: Id,
-    pub duration_seconds: u32,
-    pub completed_at: Millis,
-    pub version: u64,
+// The registry's hooks (`records/mod.rs`).
+
+pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+    tables::create(txn, USERS)?;
+    tables::create(txn, USERS_BY_EMAIL)
 }
 
-/// Which durable record an outbox entry refers to.
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[rkyv(derive(Debug, PartialEq, Eq))]
-pub enum RecordKind {
-    User,
-    Session,
-    Cooldown,
-    History,
-    Completion,
+/// The outbox key is the user id. `None`: not a key this build writes.
+pub(super) fn current(reader: &Reader, key: &[u8]) -> Result<Option<Option<User>>, StoreError> {
+    let id = Id::try_from(key).ok();
+    id.map(|id| reader.user(&id)).transpose()
 }
 
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[rkyv(derive(Debug, PartialEq, Eq))]
-pub enum ChangeOp {
-    Upsert,
-    Delete,
-}
-
-/// "This record changed": the sync reads the record's current state when it drains the entry,
-/// so several changes to one key collapse into one upsert.
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct OutboxEntry {
-    pub kind: RecordKind,
-    pub op: ChangeOp,
-    pub key: Vec<u8>,
-    pub enqueued_at: Millis,
+pub(super) fn each(reader: &Reader, each: Each<'_, User>) -> Result<(), StoreError> {
+    reader.each_in(USERS, each)
 }

@@ -1,0 +1,159 @@
+//! The realtime handle: the hub plus what applying the domain's effects needs (the store for
+//! durable effects and socket authentication, the business clock, the task tracker shutdown waits for). The transports
+//! and the HTTP routes that touch realtime are built with one `Arc<Realtime>`.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::auth::{SocketAuth, authenticate_token};
+use super::hub::Hub;
+use super::persist::{self, PersistQueue};
+use crate::clock::SharedClock;
+use crate::domain::{Command, DomainConfig, Effect, SocketId};
+use crate::proto::socketio;
+use crate::store::Store;
+
+/// The realtime thresholds that are not domain rules: transport and broadcast settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealtimeConfig {
+    pub domain: DomainConfig,
+    /// Frames queued per socket before a slow reader is disconnected.
+    pub send_queue_capacity: usize,
+    /// Socket count at which a capacity warning is logged.
+    pub connections_warning: usize,
+    pub presence_interval: Duration,
+    pub presence_broadcast_max: usize,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+}
+
+pub struct Realtime {
+    hub: Hub,
+    config: RealtimeConfig,
+    store: Arc<Store>,
+    clock: SharedClock,
+    persist: PersistQueue,
+    tasks: TaskTracker,
+}
+
+/// Transports read the registry and the domain through the hub's methods; `Realtime` adds
+/// only what needs the store, the clock or the tasks.
+impl Deref for Realtime {
+    type Target = Hub;
+
+    fn deref(&self) -> &Hub {
+        &self.hub
+    }
+}
+
+impl Realtime {
+    /// Builds the hub and starts the persistence worker on `tasks`. The worker stops once
+    /// `requests_over` is cancelled and what was queued before is written.
+    pub fn start(
+        config: RealtimeConfig,
+        store: Arc<Store>,
+        clock: SharedClock,
+        tasks: TaskTracker,
+        requests_over: CancellationToken,
+    ) -> Arc<Self> {
+        let (queue, inbox) = persist::queue();
+        let realtime = Arc::new(Self {
+            hub: Hub::new(
+                config.domain.clone(),
+                config.send_queue_capacity,
+                config.connections_warning,
+            ),
+            config,
+            store: store.clone(),
+            clock: clock.clone(),
+            persist: queue,
+            tasks: tasks.clone(),
+        });
+        // Weak: the worker must not keep the hub alive, and reports to a dropped hub are moot.
+        let hub: Weak<Self> = Arc::downgrade(&realtime);
+        let report = move |command: Command| {
+            if let Some(realtime) = hub.upgrade() {
+                realtime.dispatch(command);
+            }
+        };
+        tasks.spawn(persist::run(inbox, store, clock, report, requests_over));
+        realtime
+    }
+
+    pub fn config(&self) -> &RealtimeConfig {
+        &self.config
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Checks a socket's session token (handshake `auth.token` or the `auth` event).
+    pub fn authenticate(&self, token: &str) -> SocketAuth {
+        authenticate_token(&self.store, self.clock.now_ms(), token)
+    }
+
+    /// Spawns a task that shutdown waits for.
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(task);
+    }
+
+    /// Runs one command through the domain and applies its effects.
+    pub fn dispatch(&self, command: Command) {
+        let effects = self.hub.handle(self.clock.now_ms(), command);
+        self.apply(effects);
+    }
+
+    /// Applies effects in order. Sockets dropped while delivering are fed back as
+    /// `SocketClosed`, whose effects are applied in turn.
+    pub fn apply(&self, effects: Vec<Effect>) {
+        let mut pending = effects;
+        while !pending.is_empty() {
+            let mut dropped = Vec::new();
+            for effect in pending.drain(..) {
+                match effect {
+                    Effect::Send { to, event, payload } => {
+                        let frame = Bytes::from(match payload {
+                            Some(payload) => socketio::encode_event(event, &payload),
+                            None => socketio::encode_event_no_payload(event),
+                        });
+                        dropped.extend(self.hub.deliver(&to, &frame));
+                    }
+                    Effect::Close { socket, reason } => {
+                        tracing::debug!(socket, reason, "closing socket");
+                        self.hub.close(socket);
+                    }
+                    Effect::PresenceChanged {
+                        user,
+                        online,
+                        available,
+                    } => self.hub.record_presence(user, online, available),
+                    Effect::Persist(durable) => self.persist.push(durable, &self.tasks),
+                }
+            }
+            let now = self.clock.now_ms();
+            for socket in dropped {
+                pending.extend(self.hub.handle(now, Command::SocketClosed { socket }));
+            }
+        }
+    }
+
+    /// Runs the sockets' `SocketClosed` through the domain (after transport-level drops).
+    pub fn sockets_closed(&self, sockets: Vec<SocketId>) {
+        let now = self.clock.now_ms();
+        let mut effects = Vec::new();
+        for socket in sockets {
+            effects.extend(self.hub.handle(now, Command::SocketClosed { socket }));
+        }
+        self.apply(effects);
+    }
+}

@@ -1,0 +1,94 @@
+//! The HTTP handle: what the routes are built with. The server builds it once; a handler gets
+//! `&Arc<Http>` and reaches nothing else.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio_util::task::TaskTracker;
+
+use super::{LoadShedder, RateLimits, Transports};
+use crate::accounts::PasswordHasher;
+use crate::app::{Realtime, ReelCursors};
+use crate::clock::SharedClock;
+use crate::config::{AccountsConfig, NetConfig, RulesConfig};
+use crate::store::Store;
+use crate::sync::SyncStatus;
+
+/// The flag groups the routes read.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub net: NetConfig,
+    pub rules: RulesConfig,
+    pub accounts: AccountsConfig,
+    /// `--postgres-url` is set (reported by `GET /` and `/health`, never the URL).
+    pub mirror_enabled: bool,
+}
+
+pub struct Http {
+    pub(crate) config: HttpConfig,
+    /// Allowed origins as the browser sends them.
+    pub(crate) origins: Vec<String>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) clock: SharedClock,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) limits: RateLimits,
+    pub(crate) realtime: Arc<Realtime>,
+    pub(crate) transports: Arc<Transports>,
+    pub(crate) reels: ReelCursors,
+    pub(crate) sync: Arc<SyncStatus>,
+    pub(crate) shedder: Arc<LoadShedder>,
+    tasks: TaskTracker,
+}
+
+/// Everything [`Http`] is built from.
+pub struct HttpParts {
+    pub config: HttpConfig,
+    pub store: Arc<Store>,
+    pub clock: SharedClock,
+    pub hasher: PasswordHasher,
+    pub limits: RateLimits,
+    pub realtime: Arc<Realtime>,
+    pub transports: Arc<Transports>,
+    pub sync: Arc<SyncStatus>,
+    pub shedder: Arc<LoadShedder>,
+    /// Shutdown waits for the tasks a request starts (an expired session's deletion).
+    pub tasks: TaskTracker,
+}
+
+impl Http {
+    pub fn new(parts: HttpParts) -> Arc<Self> {
+        Arc::new(Self {
+            origins: parts.config.net.origins(),
+            config: parts.config,
+            store: parts.store,
+            clock: parts.clock,
+            hasher: parts.hasher,
+            limits: parts.limits,
+            realtime: parts.realtime,
+            transports: parts.transports,
+            reels: ReelCursors::default(),
+            sync: parts.sync,
+            shedder: parts.shedder,
+            tasks: parts.tasks,
+        })
+    }
+
+    /// Spawns a task that shutdown waits for.
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(task);
+    }
+
+    /// Forgets ended rate-limit windows and reel cursors (the periodic cleanup); returns how
+    /// many.
+    pub fn purge_expired(&self, now: i64) -> usize {
+        self.limits.purge_expired() + self.reels.purge(now)
+    }
+
+    /// Whether load shedding is on (set by the memory monitor).
+    pub fn shedder(&self) -> &LoadShedder {
+        &self.shedder
+    }
+}

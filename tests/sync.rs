@@ -202,9 +202,26 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
         .unwrap();
     let report = napalmsky::sync::replay::replay(&args).await.unwrap();
     assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    // Rows the store never had are deleted by --full: a stray user and a stray cooldown of
+    // it (the cooldown first, so the count is not hidden by the cascade).
+    client(&url)
+        .await
+        .batch_execute(
+            "INSERT INTO users (user_id, name, gender, account_type)
+                 VALUES ('00000000-0000-0000-0000-0000000000aa', 'stray', 'male', 'guest');
+             INSERT INTO cooldowns (user_id_1, user_id_2, expires_at)
+                 SELECT '00000000-0000-0000-0000-0000000000aa', user_id, NOW()
+                 FROM users WHERE name <> 'stray' ORDER BY user_id LIMIT 1;",
+        )
+        .await
+        .unwrap();
     let repair = ReplayArgs { full: true, ..args };
     let report = napalmsky::sync::replay::replay(&repair).await.unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
+    assert_eq!(
+        report.rows_deleted, 2,
+        "the stray cooldown, then the stray user"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

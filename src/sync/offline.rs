@@ -18,3 +18,16 @@ pub fn open_offline(dir: &Path, why: &str) -> anyhow::Result<Store> {
         Err(e) => Err(e).with_context(|| format!("opening {}", dir.display())),
     }
 }
+
+/// Runs `command` on `dir` opened offline (see [`open_offline`]), then closes the store
+/// whatever the command's outcome, so its last writes are committed.
+pub async fn with_offline_store<T>(
+    dir: &Path,
+    why: &str,
+    command: impl AsyncFnOnce(&Store) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let store = open_offline(dir, why)?;
+    let result = command(&store).await;
+    store.close().await;
+    result
+}

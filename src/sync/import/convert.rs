@@ -178,15 +178,25 @@ pub(super) fn user(row: UserRow, now: Millis, changes: &mut Vec<Reason>) -> Resu
 /// The socials JSONB as JSON text: an object as it is; NULL -> `{}`; anything else -> `{}`,
 /// reported.
 pub(super) fn socials(value: Option<&Value>, changes: &mut Vec<Reason>) -> String {
+    let problem = "socials is not a JSON object; set to {}";
+    json_text(value, Value::is_object, "{}", problem, changes)
+}
+
+/// `value` as JSON text when `is_kind` accepts it; NULL (or no value) is `empty`, and so is
+/// anything else, with the change `problem` reported.
+fn json_text(
+    value: Option<&Value>,
+    is_kind: fn(&Value) -> bool,
+    empty: &str,
+    problem: &'static str,
+    changes: &mut Vec<Reason>,
+) -> String {
     match value {
-        None | Some(Value::Null) => "{}".to_owned(),
-        Some(object @ Value::Object(_)) => object.to_string(),
+        None | Some(Value::Null) => empty.to_owned(),
+        Some(value) if is_kind(value) => value.to_string(),
         Some(other) => {
-            changes.push((
-                "socials is not a JSON object; set to {}",
-                Some(json_kind(other).to_owned()),
-            ));
-            "{}".to_owned()
+            changes.push((problem, Some(json_kind(other).to_owned())));
+            empty.to_owned()
         }
     }
 }
@@ -316,17 +326,14 @@ pub(super) fn history(row: HistoryRow, changes: &mut Vec<Reason>) -> Result<Hist
         .ok_or(("started_at is not a finite time", None))?;
     let duration_seconds = u32::try_from(row.duration)
         .map_err(|_| ("negative duration", Some(row.duration.to_string())))?;
-    let messages = match &row.messages {
-        None | Some(Value::Null) => "[]".to_owned(),
-        Some(array @ Value::Array(_)) => array.to_string(),
-        Some(other) => {
-            changes.push((
-                "messages is not a JSON array; set to []",
-                Some(json_kind(other).to_owned()),
-            ));
-            "[]".to_owned()
-        }
-    };
+    let problem = "messages is not a JSON array; set to []";
+    let messages = json_text(
+        row.messages.as_ref(),
+        Value::is_array,
+        "[]",
+        problem,
+        changes,
+    );
     Ok(HistoryEntry {
         user_id: id(row.user_id),
         session_id: row.session_id,

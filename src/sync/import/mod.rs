@@ -26,7 +26,7 @@ use tokio_postgres::IsolationLevel;
 pub use report::{ImportReport, Problem, TableReport};
 
 use super::connect;
-use super::offline::open_offline;
+use super::offline::with_offline_store;
 use crate::cli::ImportArgs;
 use crate::clock::{Clock, SystemClock};
 use crate::store::Store;
@@ -59,13 +59,8 @@ pub fn run_blocking(args: ImportArgs) -> anyhow::Result<()> {
 
 /// Imports the source database into `args.data_dir` and reports what happened to each table.
 pub async fn import(args: &ImportArgs) -> anyhow::Result<ImportReport> {
-    let store = open_offline(
-        &args.data_dir,
-        "import fills a new data directory that no server holds",
-    )?;
-    let result = run(&store, args).await;
-    store.close().await;
-    result
+    let why = "import fills a new data directory that no server holds";
+    with_offline_store(&args.data_dir, why, async |store| run(store, args).await).await
 }
 
 async fn run(store: &Store, args: &ImportArgs) -> anyhow::Result<ImportReport> {

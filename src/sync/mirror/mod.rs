@@ -54,6 +54,9 @@ struct TableRows<R> {
     deletes: Vec<Vec<KeyPart>>,
 }
 
+/// Single-row shares: the upserts, then the deletions.
+type Singles = (Vec<Box<dyn Pending>>, Vec<Box<dyn Pending>>);
+
 /// A table's share of a batch, whatever its record type.
 trait Pending: Any + Send + Sync {
     fn kind(&self) -> RecordKind;
@@ -61,7 +64,7 @@ trait Pending: Any + Send + Sync {
     fn upsert(&self, newer: &str) -> Option<Statement>;
     fn delete(&self) -> Option<Statement>;
     /// One single-row share per upsert, then one per deletion.
-    fn split(self: Box<Self>) -> (Vec<Box<dyn Pending>>, Vec<Box<dyn Pending>>);
+    fn split(self: Box<Self>) -> Singles;
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
@@ -82,7 +85,7 @@ impl<R: Mirrored> Pending for TableRows<R> {
         (!self.deletes.is_empty()).then(|| sql::delete::<R>(&self.deletes))
     }
 
-    fn split(self: Box<Self>) -> (Vec<Box<dyn Pending>>, Vec<Box<dyn Pending>>) {
+    fn split(self: Box<Self>) -> Singles {
         let one = |upserts, deletes| -> Box<dyn Pending> {
             Box::new(TableRows::<R> { upserts, deletes })
         };

@@ -91,18 +91,15 @@ fn count_records(store: &Store) -> Result<u64, StoreError> {
     Ok(total)
 }
 
+/// The records as they are read, and the reading thread's outcome.
+type Streamed = (
+    mpsc::Receiver<Current>,
+    tokio::task::JoinHandle<Result<(), StoreError>>,
+);
+
 /// Walks one snapshot of the store on a blocking thread; at most `batch` records wait in the
 /// channel. The handle says whether the walk failed.
-fn stream_records(
-    store: &Store,
-    batch: usize,
-) -> Result<
-    (
-        mpsc::Receiver<Current>,
-        tokio::task::JoinHandle<Result<(), StoreError>>,
-    ),
-    StoreError,
-> {
+fn stream_records(store: &Store, batch: usize) -> Result<Streamed, StoreError> {
     let reader = store.read()?;
     let (send, receive) = mpsc::channel(batch);
     let reading = tokio::task::spawn_blocking(move || {

@@ -8,7 +8,7 @@ mod progress;
 use anyhow::{Context, bail};
 use tokio_postgres::Client;
 
-use super::offline::open_offline;
+use super::offline::with_offline_store;
 use super::{TableComparison, compare, connect, drain_once, migrate};
 use crate::cli::ReplayArgs;
 use crate::store::Store;
@@ -46,13 +46,8 @@ pub fn run_blocking(args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 pub async fn replay(args: &ReplayArgs) -> anyhow::Result<ReplayReport> {
-    let store = open_offline(
-        &args.data_dir,
-        "replay works offline: stop the server first",
-    )?;
-    let result = run(&store, args).await;
-    store.close().await;
-    result
+    let why = "replay works offline: stop the server first";
+    with_offline_store(&args.data_dir, why, async |store| run(store, args).await).await
 }
 
 async fn run(store: &Store, args: &ReplayArgs) -> anyhow::Result<ReplayReport> {

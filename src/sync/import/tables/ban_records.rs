@@ -2,94 +2,63 @@
 //! reaches its user: the ban fields the users row lacked are filled from the record.
 
 use tokio_postgres::Row;
-use uuid::Uuid;
 
-use super::super::convert::{self, BanEffect, BanRow, Reason, id};
-use super::super::report::TableReport;
+use super::super::convert::{self, BanEffect, BanRow, id};
 use super::super::source::{KeyKind, ms};
-use super::table::{Import, NO_STORE_SUPPORT, Page, SourceTable, USER_MISSING, skip};
+use super::table::{
+    Checked, Checking, Import, NO_STORE_SUPPORT, Note, Source, USER_MISSING, read_row,
+};
 use crate::store::{StoreError, Tx};
 
-/// Per ban record: `None` if its user is not in the store, else what applying it did.
-type BanOutcome = (Uuid, Option<Result<BanEffect, Reason>>);
+const TABLE: &str = "ban_records";
 
-#[derive(Default)]
-pub(super) struct BanRecords {
-    /// Bans that changed their user.
-    applied: u64,
+pub(super) async fn import(import: &mut Import<'_, '_>) -> anyhow::Result<()> {
+    let columns = format!(
+        "user_id, ban_status, {}, banned_reason, review_status",
+        ms("banned_at")
+    );
+    let key = &[("user_id", KeyKind::Uuid)];
+    let source = Source::new(TABLE, key, columns);
+    let applied = import.table(source, read, apply).await?;
+    let table = import.report.table_mut(TABLE);
+    if table.present {
+        table.note = Some(format!(
+            "{} rows not imported: {NO_STORE_SUPPORT}; {applied} applied to their user's ban \
+             status, banned_at, banned_reason or review_status",
+            table.skipped.get(NO_STORE_SUPPORT).copied().unwrap_or(0)
+        ));
+    }
+    import.done(TABLE);
+    Ok(())
 }
 
-impl SourceTable for BanRecords {
-    const NAME: &'static str = "ban_records";
-    type Item = BanRow;
-    type Written = Vec<BanOutcome>;
+/// Every row goes to the write, which sees the user it applies to.
+fn read(row: &Row, _: &mut Checking<'_>) -> Checked<BanRow> {
+    let ban = read_row!(row => BanRow {
+        user_id, ban_status, banned_at, banned_reason, review_status
+    });
+    Ok(Some(ban))
+}
 
-    fn columns(&self) -> String {
-        format!(
-            "user_id, ban_status, {}, banned_reason, review_status",
-            ms("banned_at")
-        )
-    }
-
-    fn key(&self) -> &'static [(&'static str, KeyKind)] {
-        &[("user_id", KeyKind::Uuid)]
-    }
-
-    /// Every row goes to the write, which sees the user it applies to.
-    fn check(
-        &mut self,
-        row: &Row,
-        _: &Page<'_>,
-        _: &mut TableReport,
-    ) -> anyhow::Result<Option<BanRow>> {
-        Ok(Some(BanRow {
-            user_id: row.try_get("user_id")?,
-            ban_status: row.try_get("ban_status")?,
-            banned_at: row.try_get("banned_at")?,
-            banned_reason: row.try_get("banned_reason")?,
-            review_status: row.try_get("review_status")?,
-        }))
-    }
-
-    fn write(tx: &mut Tx<'_>, bans: Vec<BanRow>) -> Result<Vec<BanOutcome>, StoreError> {
-        let mut outcomes = Vec::with_capacity(bans.len());
-        for ban in bans {
-            let Some(mut user) = tx.user(&id(ban.user_id))? else {
-                outcomes.push((ban.user_id, None));
-                continue;
-            };
-            let effect = convert::apply_ban(&mut user, &ban);
-            if effect == Ok(BanEffect::Applied) {
-                tx.put_user(&mut user)?;
-            }
-            outcomes.push((ban.user_id, Some(effect)));
-        }
-        Ok(outcomes)
-    }
-
-    fn written(&mut self, table: &mut TableReport, _: u64, outcomes: Vec<BanOutcome>) {
-        for (user, outcome) in outcomes {
-            match outcome {
-                None => table.skip(user, USER_MISSING, None),
-                Some(Err(reason)) => skip(table, user, reason),
-                Some(Ok(effect)) => {
-                    if effect == BanEffect::Applied {
-                        self.applied += 1;
-                    }
-                    table.skip_unlisted(NO_STORE_SUPPORT);
+/// None is imported as a record; a ban whose user is in the store fills what it lacks.
+fn apply(tx: &mut Tx<'_>, bans: Vec<BanRow>) -> Result<Vec<Note>, StoreError> {
+    let mut notes = Vec::with_capacity(bans.len());
+    for ban in bans {
+        let user_key = ban.user_id.to_string();
+        let Some(mut user) = tx.user(&id(ban.user_id))? else {
+            notes.push(Note::Skip(user_key, (USER_MISSING, None)));
+            continue;
+        };
+        match convert::apply_ban(&mut user, &ban) {
+            Err(reason) => notes.push(Note::Skip(user_key, reason)),
+            Ok(effect) => {
+                if effect == BanEffect::Applied {
+                    tx.put_user(&mut user)?;
+                    notes.push(Note::Applied);
                 }
+                notes.push(Note::SkipUnlisted(NO_STORE_SUPPORT));
             }
         }
     }
-
-    async fn finish(self, import: &mut Import<'_, '_>) -> anyhow::Result<()> {
-        let table = import.report.table_mut(Self::NAME);
-        table.note = Some(format!(
-            "{} rows not imported: {NO_STORE_SUPPORT}; {} applied to their user's ban \
-             status, banned_at, banned_reason or review_status",
-            table.skipped.get(NO_STORE_SUPPORT).copied().unwrap_or(0),
-            self.applied
-        ));
-        Ok(())
-    }
+    Ok(notes)
 }

@@ -3,7 +3,7 @@
 //! fills the outbox, so the mirror sync copies them later).
 //!
 //! Each table is one file describing its columns, its row conversion and checks, and its
-//! writes (`table::SourceTable`); `paging.rs` is the one loop that runs them.
+//! writes (see `table.rs`); `paging.rs` is the one loop that runs them.
 
 mod ban_records;
 mod chat_history;
@@ -24,15 +24,8 @@ use tokio_postgres::Transaction;
 use super::report::ImportReport;
 use crate::clock::Millis;
 use crate::store::Store;
-use ban_records::BanRecords;
-use chat_history::ChatHistory;
-use cooldowns::Cooldowns;
 use counted::COUNTED_ONLY;
-use session_completions::SessionCompletions;
-use sessions::Sessions;
 use table::Import;
-use user_ips::UserIps;
-use users::Users;
 
 pub(super) struct Importer<'a, 't> {
     import: Import<'a, 't>,
@@ -59,32 +52,13 @@ impl<'a, 't> Importer<'a, 't> {
     /// Every table, in an order where what a row refers to is imported before it.
     pub(super) async fn run(self) -> anyhow::Result<ImportReport> {
         let mut import = self.import;
-        let users = Users::prepare(&import).await.context("importing users")?;
-        import.table(users).await.context("importing users")?;
-        import.table(Sessions).await.context("importing sessions")?;
-        import
-            .table(UserIps)
-            .await
-            .context("importing the recorded addresses")?;
-        let history = ChatHistory::prepare(&import)
-            .await
-            .context("importing chat_history")?;
-        import
-            .table(history)
-            .await
-            .context("importing chat_history")?;
-        import
-            .table(SessionCompletions)
-            .await
-            .context("importing session_completions")?;
-        import
-            .table(Cooldowns)
-            .await
-            .context("importing cooldowns")?;
-        import
-            .table(BanRecords::default())
-            .await
-            .context("importing ban_records")?;
+        users::import(&mut import).await?;
+        sessions::import(&mut import).await?;
+        user_ips::import(&mut import).await?;
+        chat_history::import(&mut import).await?;
+        session_completions::import(&mut import).await?;
+        cooldowns::import(&mut import).await?;
+        ban_records::import(&mut import).await?;
         for (table, reason) in COUNTED_ONLY {
             import
                 .count_only(table, reason)

@@ -3,87 +3,62 @@
 use tokio_postgres::Row;
 
 use super::super::convert::{self, CompletionRow};
-use super::super::report::TableReport;
 use super::super::source::{KeyKind, ms};
-use super::table::{PARTNER_MISSING, Page, SourceTable, USER_MISSING, adjust_all, skip, uuid_text};
+use super::table::{
+    Checked, Checking, Import, Note, PARTNER_MISSING, Source, USER_MISSING, read_row, uuid_text,
+};
 use crate::store::records::Completion;
 use crate::store::{StoreError, Tx};
 
-pub(super) struct SessionCompletions;
+const TABLE: &str = "session_completions";
 
-impl SourceTable for SessionCompletions {
-    const NAME: &'static str = "session_completions";
-    /// (source id, completion): the id names a duplicate in the report.
-    type Item = (i32, Completion);
-    /// (how many were new, the ids of those the store already had).
-    type Written = (u64, Vec<i32>);
+pub(super) async fn import(import: &mut Import<'_, '_>) -> anyhow::Result<()> {
+    let columns = format!(
+        "id, user_id, partner_id, room_id, duration_seconds, {}",
+        ms("completed_at")
+    );
+    let source = Source::new(TABLE, &[("id", KeyKind::Int)], columns);
+    import.table(source, check, add).await?;
+    import.done(TABLE);
+    Ok(())
+}
 
-    fn columns(&self) -> String {
-        format!(
-            "id, user_id, partner_id, room_id, duration_seconds, {}",
-            ms("completed_at")
-        )
-    }
-
-    fn key(&self) -> &'static [(&'static str, KeyKind)] {
-        &[("id", KeyKind::Int)]
-    }
-
-    fn check(
-        &mut self,
-        row: &Row,
-        page: &Page<'_>,
-        table: &mut TableReport,
-    ) -> anyhow::Result<Option<(i32, Completion)>> {
-        let key: i32 = row.try_get("id")?;
-        let row = completion_row(row)?;
-        let mut changes = Vec::new();
-        match convert::completion(row, page.now, &mut changes) {
-            Err(reason) => skip(table, key, reason),
-            Ok(c) if !page.has_user(&c.user_id)? => {
-                table.skip(key, USER_MISSING, Some(uuid_text(&c.user_id)));
-            }
-            Ok(c) if !page.has_user(&c.partner_id)? => {
-                table.skip(key, PARTNER_MISSING, Some(uuid_text(&c.partner_id)));
-            }
-            Ok(c) => {
-                adjust_all(table, key, changes);
-                return Ok(Some((key, c)));
-            }
+/// With its source id, which names a duplicate in the report.
+fn check(row: &Row, at: &mut Checking<'_>) -> Checked<(i32, Completion)> {
+    let key: i32 = row.try_get("id")?;
+    let mut changes = Vec::new();
+    match convert::completion(completion_row(row)?, at.now, &mut changes) {
+        Err(reason) => at.skip(key, reason),
+        Ok(c) if !at.has_user(&c.user_id)? => {
+            at.report
+                .skip(key, USER_MISSING, Some(uuid_text(&c.user_id)));
         }
-        Ok(None)
-    }
-
-    fn write(
-        tx: &mut Tx<'_>,
-        completions: Vec<(i32, Completion)>,
-    ) -> Result<(u64, Vec<i32>), StoreError> {
-        let mut added = 0;
-        let mut duplicates = Vec::new();
-        for (key, mut completion) in completions {
-            if tx.add_completion(&mut completion)? {
-                added += 1;
-            } else {
-                duplicates.push(key);
-            }
+        Ok(c) if !at.has_user(&c.partner_id)? => {
+            at.report
+                .skip(key, PARTNER_MISSING, Some(uuid_text(&c.partner_id)));
         }
-        Ok((added, duplicates))
-    }
-
-    fn written(&mut self, table: &mut TableReport, _: u64, (added, duplicates): (u64, Vec<i32>)) {
-        table.imported += added;
-        for key in duplicates {
-            table.skip(key, "duplicate (user_id, room_id)", None);
+        Ok(c) => {
+            at.adjust_all(key, changes);
+            return Ok(Some((key, c)));
         }
     }
+    Ok(None)
+}
+
+/// A completion the store already has is a duplicate (user_id, room_id).
+fn add(tx: &mut Tx<'_>, completions: Vec<(i32, Completion)>) -> Result<Vec<Note>, StoreError> {
+    let mut duplicates = Vec::new();
+    for (key, mut completion) in completions {
+        if !tx.add_completion(&mut completion)? {
+            let reason = ("duplicate (user_id, room_id)", None);
+            duplicates.push(Note::Skip(key.to_string(), reason));
+        }
+    }
+    Ok(duplicates)
 }
 
 fn completion_row(row: &Row) -> Result<CompletionRow, tokio_postgres::Error> {
-    Ok(CompletionRow {
-        user_id: row.try_get("user_id")?,
-        partner_id: row.try_get("partner_id")?,
-        room_id: row.try_get("room_id")?,
-        duration_seconds: row.try_get("duration_seconds")?,
-        completed_at: row.try_get("completed_at")?,
-    })
+    Ok(read_row!(row => CompletionRow {
+        user_id, partner_id, room_id, duration_seconds, completed_at,
+    }))
 }

@@ -3,68 +3,50 @@
 use tokio_postgres::Row;
 
 use super::super::convert::{self, SessionRow};
-use super::super::report::TableReport;
 use super::super::source::{KeyKind, ms};
-use super::table::{Page, SourceTable, USER_MISSING, skip, uuid_text};
+use super::table::{
+    Checked, Checking, Import, Note, Source, USER_MISSING, read_row, store_each, uuid_text,
+};
 use crate::store::records::Session;
 use crate::store::{StoreError, Tx};
 
-pub(super) struct Sessions;
+pub(super) async fn import(import: &mut Import<'_, '_>) -> anyhow::Result<()> {
+    let columns = format!(
+        "session_token, user_id, host(ip_address) AS ip, device_info, is_active, {}, {}, {}",
+        ms("created_at"),
+        ms("expires_at"),
+        ms("last_active_at")
+    );
+    let key = &[("session_token", KeyKind::Uuid)];
+    let table = "sessions";
+    let source = Source::new(table, key, columns);
+    import.table(source, check, put).await?;
+    import.done(table);
+    Ok(())
+}
 
-impl SourceTable for Sessions {
-    const NAME: &'static str = "sessions";
-    type Item = Session;
-    type Written = ();
-
-    fn columns(&self) -> String {
-        format!(
-            "session_token, user_id, host(ip_address) AS ip, device_info, is_active, {}, {}, {}",
-            ms("created_at"),
-            ms("expires_at"),
-            ms("last_active_at")
-        )
-    }
-
-    fn key(&self) -> &'static [(&'static str, KeyKind)] {
-        &[("session_token", KeyKind::Uuid)]
-    }
-
-    fn check(
-        &mut self,
-        row: &Row,
-        page: &Page<'_>,
-        table: &mut TableReport,
-    ) -> anyhow::Result<Option<Session>> {
-        let row = session_row(row)?;
-        let key = row.token;
-        match convert::session(row, page.now) {
-            Err(reason) => skip(table, key, reason),
-            Ok(session) if session.expires_at <= page.now => table.skip_unlisted("expired"),
-            Ok(session) if !page.has_user(&session.user_id)? => {
-                table.skip(key, USER_MISSING, Some(uuid_text(&session.user_id)));
-            }
-            Ok(session) => return Ok(Some(session)),
+fn check(row: &Row, at: &mut Checking<'_>) -> Checked<Session> {
+    let row = session_row(row)?;
+    let token = row.token;
+    match convert::session(row, at.now) {
+        Err(reason) => at.skip(token, reason),
+        Ok(session) if session.expires_at <= at.now => at.report.skip_unlisted("expired"),
+        Ok(session) if !at.has_user(&session.user_id)? => {
+            let detail = Some(uuid_text(&session.user_id));
+            at.report.skip(token, USER_MISSING, detail);
         }
-        Ok(None)
+        Ok(session) => return Ok(Some(session)),
     }
+    Ok(None)
+}
 
-    fn write(tx: &mut Tx<'_>, sessions: Vec<Session>) -> Result<(), StoreError> {
-        for mut session in sessions {
-            tx.put_session(&mut session)?;
-        }
-        Ok(())
-    }
+fn put(tx: &mut Tx<'_>, sessions: Vec<Session>) -> Result<Vec<Note>, StoreError> {
+    store_each(sessions, |mut session| tx.put_session(&mut session))
 }
 
 fn session_row(row: &Row) -> Result<SessionRow, tokio_postgres::Error> {
-    Ok(SessionRow {
-        token: row.try_get("session_token")?,
-        user_id: row.try_get("user_id")?,
-        ip: row.try_get("ip")?,
-        device_info: row.try_get("device_info")?,
-        is_active: row.try_get("is_active")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        last_active_at: row.try_get("last_active_at")?,
-    })
+    Ok(read_row!(row => SessionRow {
+        token = "session_token", user_id, ip, device_info, is_active, created_at, expires_at,
+        last_active_at,
+    }))
 }

@@ -1,10 +1,10 @@
-//! What one source table's import is made of, and what every table's checks share. A table
-//! file (`users.rs`, ...) says only its columns and key, how a row becomes a record (and what
-//! it checks on the way), and how a batch is written; `paging.rs` runs them all the same way.
+//! What every table's import shares: the import's state, what a row is checked against, and
+//! what a batch write reports back. A table file (`users.rs`, ...) holds only its source
+//! (columns, key), its row conversion and checks, and its store write; `paging.rs` runs them.
 
 use std::collections::HashSet;
 
-use tokio_postgres::{Row, Transaction};
+use tokio_postgres::Transaction;
 use uuid::Uuid;
 
 use super::super::convert::Reason;
@@ -12,7 +12,7 @@ use super::super::report::{ImportReport, TableReport};
 use super::super::source::KeyKind;
 use crate::clock::Millis;
 use crate::store::records::Id;
-use crate::store::{Reader, Store, StoreError, Tx};
+use crate::store::{Reader, Store, StoreError};
 
 pub(super) const NO_STORE_SUPPORT: &str = "no store support yet";
 pub(super) const USER_MISSING: &str = "user not imported";
@@ -40,74 +40,99 @@ impl Import<'_, '_> {
     }
 }
 
-/// What a row is checked against: the store as of this page (what earlier tables imported).
-pub(super) struct Page<'r> {
-    pub(super) reader: &'r Reader,
-    pub(super) now: Millis,
+/// A source table: its name, the primary key to page by, the select list (timestamps
+/// through `source::ms`), and the report line its rows count in.
+pub(super) struct Source {
+    pub(super) table: &'static str,
+    pub(super) key: &'static [(&'static str, KeyKind)],
+    pub(super) columns: String,
+    /// The source table, unless a second reader of it imports something else (the recorded
+    /// addresses come from `sessions` too).
+    pub(super) report: &'static str,
 }
 
-impl Page<'_> {
+impl Source {
+    pub(super) fn new(
+        table: &'static str,
+        key: &'static [(&'static str, KeyKind)],
+        columns: String,
+    ) -> Self {
+        Self {
+            table,
+            key,
+            columns,
+            report: table,
+        }
+    }
+
+    pub(super) fn reported_as(self, report: &'static str) -> Self {
+        Self { report, ..self }
+    }
+}
+
+/// A row's fate: `None` if it is not imported (the reason is in the report).
+pub(super) type Checked<T> = anyhow::Result<Option<T>>;
+
+/// What a row is checked against (the store as of this page: what earlier tables imported),
+/// and where its problems are reported.
+pub(super) struct Checking<'r> {
+    pub(super) reader: &'r Reader,
+    pub(super) now: Millis,
+    pub(super) report: &'r mut TableReport,
+}
+
+impl Checking<'_> {
     pub(super) fn has_user(&self, user: &Id) -> Result<bool, StoreError> {
         Ok(self.reader.with_user(user, |_| ())?.is_some())
     }
-}
 
-/// One source table imported into store records.
-pub(super) trait SourceTable {
-    /// The source table.
-    const NAME: &'static str;
-    /// The report's line: the source table, unless a second reader of it imports something
-    /// else (the recorded addresses come from `sessions` too).
-    const REPORT: &'static str = Self::NAME;
-    /// What a row that passed its checks becomes; written in batches.
-    type Item: Send + 'static;
-    /// What writing a batch found out, for the report.
-    type Written: Send + 'static;
-
-    /// The select list (timestamps through `source::ms`).
-    fn columns(&self) -> String;
-    /// The primary key to page by.
-    fn key(&self) -> &'static [(&'static str, KeyKind)];
-    /// Converts and checks one row: `None` if it is not imported (reported in `table`), else
-    /// the item (its changes reported in `table`).
-    fn check(
-        &mut self,
-        row: &Row,
-        page: &Page<'_>,
-        table: &mut TableReport,
-    ) -> anyhow::Result<Option<Self::Item>>;
-    /// Writes one batch inside one store transaction.
-    fn write(tx: &mut Tx<'_>, items: Vec<Self::Item>) -> Result<Self::Written, StoreError>;
-    /// Counts what the batch of `count` items did.
-    fn written(&mut self, table: &mut TableReport, count: u64, written: Self::Written) {
-        let _ = written;
-        table.imported += count;
+    pub(super) fn skip(&mut self, key: impl std::fmt::Display, (reason, detail): Reason) {
+        self.report.skip(key, reason, detail);
     }
-    /// After the last page.
-    async fn finish(self, import: &mut Import<'_, '_>) -> anyhow::Result<()>
-    where
-        Self: Sized,
-    {
-        let _ = import;
-        Ok(())
+
+    pub(super) fn adjust_all(&mut self, key: impl std::fmt::Display, changes: Vec<Reason>) {
+        let key = key.to_string();
+        for (reason, detail) in changes {
+            self.report.adjust(&key, reason, detail);
+        }
     }
 }
+
+/// What writing a batch found out about one of its items. An item without a note, or with
+/// only `Adjust` notes, was imported.
+pub(super) enum Note {
+    Adjust(String, Reason),
+    Skip(String, Reason),
+    SkipUnlisted(&'static str),
+    /// Not imported, but it changed another record (a ban filling its user's fields).
+    Applied,
+}
+
+/// Writes one batch inside one store transaction.
+pub(super) type Write<I> = fn(&mut crate::store::Tx<'_>, Vec<I>) -> Result<Vec<Note>, StoreError>;
 
 pub(super) fn uuid_text(id: &Id) -> String {
     Uuid::from_bytes(*id).to_string()
 }
 
-pub(super) fn skip(table: &mut TableReport, key: impl std::fmt::Display, (reason, detail): Reason) {
-    table.skip(key, reason, detail);
+/// Reads a row struct field by field: `read_row!(row => SessionRow { token = "session_token",
+/// user_id, ... })`; a field named like its column needs no column name.
+macro_rules! read_row {
+    ($row:expr => $ty:ident { $($field:ident $(= $column:literal)?),* $(,)? }) => {
+        $ty { $($field: $row.try_get(read_row!(@column $field $($column)?))?),* }
+    };
+    (@column $field:ident $column:literal) => { $column };
+    (@column $field:ident) => { stringify!($field) };
 }
+pub(super) use read_row;
 
-pub(super) fn adjust_all(
-    table: &mut TableReport,
-    key: impl std::fmt::Display,
-    changes: Vec<Reason>,
-) {
-    let key = key.to_string();
-    for (reason, detail) in changes {
-        table.adjust(&key, reason, detail);
+/// A write that stores every item one way and has nothing to note.
+pub(super) fn store_each<I, R>(
+    items: Vec<I>,
+    mut store: impl FnMut(I) -> Result<R, StoreError>,
+) -> Result<Vec<Note>, StoreError> {
+    for item in items {
+        store(item)?;
     }
+    Ok(Vec::new())
 }

@@ -7,60 +7,46 @@ use std::net::IpAddr;
 use tokio_postgres::Row;
 
 use super::super::convert::id;
-use super::super::report::TableReport;
 use super::super::source::{KeyKind, ms};
-use super::table::{Page, SourceTable};
+use super::table::{Checked, Checking, Import, Note, Source, store_each};
 use crate::clock::Millis;
 use crate::store::records::Id;
 use crate::store::{StoreError, Tx};
 
-pub(super) struct UserIps;
+const REPORT: &str = "sessions.ip_address";
 
-impl SourceTable for UserIps {
-    const NAME: &'static str = "sessions";
-    const REPORT: &'static str = "sessions.ip_address";
-    /// (user, address, last seen).
-    type Item = (Id, IpAddr, Millis);
-    type Written = ();
+/// (user, address, last seen).
+type Seen = (Id, IpAddr, Millis);
 
-    fn columns(&self) -> String {
-        format!(
-            "session_token, user_id, host(ip_address) AS ip, {}, {}",
-            ms("created_at"),
-            ms("last_active_at")
-        )
+pub(super) async fn import(import: &mut Import<'_, '_>) -> anyhow::Result<()> {
+    let columns = format!(
+        "session_token, user_id, host(ip_address) AS ip, {}, {}",
+        ms("created_at"),
+        ms("last_active_at")
+    );
+    let key = &[("session_token", KeyKind::Uuid)];
+    let source = Source::new("sessions", key, columns).reported_as(REPORT);
+    import.table(source, check, record).await?;
+    import.done(REPORT);
+    Ok(())
+}
+
+fn check(row: &Row, at: &mut Checking<'_>) -> Checked<Seen> {
+    let user = id(row.try_get("user_id")?);
+    let ip: Option<String> = row.try_get("ip")?;
+    let Some(ip) = ip.and_then(|ip| ip.parse::<IpAddr>().ok()) else {
+        at.report.skip_unlisted("no address");
+        return Ok(None);
+    };
+    if !at.has_user(&user)? {
+        at.report.skip_unlisted("user not imported");
+        return Ok(None);
     }
+    let created: Option<Millis> = row.try_get("created_at")?;
+    let active: Option<Millis> = row.try_get("last_active_at")?;
+    Ok(Some((user, ip, active.or(created).unwrap_or(at.now))))
+}
 
-    fn key(&self) -> &'static [(&'static str, KeyKind)] {
-        &[("session_token", KeyKind::Uuid)]
-    }
-
-    fn check(
-        &mut self,
-        row: &Row,
-        page: &Page<'_>,
-        table: &mut TableReport,
-    ) -> anyhow::Result<Option<(Id, IpAddr, Millis)>> {
-        let user = id(row.try_get("user_id")?);
-        let ip: Option<String> = row.try_get("ip")?;
-        let Some(ip) = ip.and_then(|ip| ip.parse::<IpAddr>().ok()) else {
-            table.skip_unlisted("no address");
-            return Ok(None);
-        };
-        if !page.has_user(&user)? {
-            table.skip_unlisted("user not imported");
-            return Ok(None);
-        }
-        let created: Option<Millis> = row.try_get("created_at")?;
-        let active: Option<Millis> = row.try_get("last_active_at")?;
-        let seen = active.or(created).unwrap_or(page.now);
-        Ok(Some((user, ip, seen)))
-    }
-
-    fn write(tx: &mut Tx<'_>, seen: Vec<(Id, IpAddr, Millis)>) -> Result<(), StoreError> {
-        for (user, ip, at) in seen {
-            tx.record_ip(user, ip, at)?;
-        }
-        Ok(())
-    }
+fn record(tx: &mut Tx<'_>, seen: Vec<Seen>) -> Result<Vec<Note>, StoreError> {
+    store_each(seen, |(user, ip, at)| tx.record_ip(user, ip, at))
 }

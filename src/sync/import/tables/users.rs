@@ -9,98 +9,70 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::super::convert::{self, EMAIL_COLLISION, UserRow, id, normalize_email};
-use super::super::report::TableReport;
 use super::super::source::{KeyKind, ms};
 use super::paging::{WRITE_BATCH, batches};
-use super::table::{Import, Page, SourceTable, adjust_all, skip, uuid_text};
+use super::table::{Checked, Checking, Import, Note, Source, read_row, uuid_text};
 use crate::clock::Millis;
 use crate::store::records::{Id, User};
 use crate::store::{StoreError, Tx};
 
 const REFERENCE_CLEARED: &str = "refers to a user that was not imported; reference cleared";
 
-pub(super) struct Users {
-    /// Which user loses its email (key) to which (value).
-    losers: HashMap<Id, Id>,
-    /// Rows that could not be imported: what refers to them is cleared.
-    skipped: HashSet<Id>,
+const TABLE: &str = "users";
+
+pub(super) async fn import(import: &mut Import<'_, '_>) -> anyhow::Result<()> {
+    let losers = email_collisions(import).await.context("importing users")?;
+    let columns = format!(
+        "user_id, name, gender, account_type, email, password_hash, selfie_url, video_url,
+         socials, timer_total_seconds, session_count, last_sessions, streak_days,
+         referral_code, referred_by, introduced_to, introduced_via_code, introduced_by,
+         paid_status, {}, payment_id, invite_code_used, my_invite_code,
+         invite_code_uses_remaining, qr_unlocked, successful_sessions, {}, ban_status, {},
+         banned_reason, review_status, {}",
+        ms("paid_at"),
+        ms("qr_unlocked_at"),
+        ms("banned_at"),
+        ms("created_at")
+    );
+    let key = &[("user_id", KeyKind::Uuid)];
+    // Rows that could not be imported: what refers to them is cleared.
+    let mut skipped = HashSet::new();
+    let check = |row: &Row, at: &mut Checking<'_>| check(row, at, &losers, &mut skipped);
+    let source = Source::new(TABLE, key, columns);
+    import.table(source, check, put_users).await?;
+    clear_references(import, skipped)
+        .await
+        .context("importing users")?;
+    import.done(TABLE);
+    Ok(())
 }
 
-impl Users {
-    pub(super) async fn prepare(import: &Import<'_, '_>) -> anyhow::Result<Self> {
-        Ok(Self {
-            losers: email_collisions(import).await?,
-            skipped: HashSet::new(),
-        })
-    }
-}
-
-impl SourceTable for Users {
-    const NAME: &'static str = "users";
-    type Item = User;
-    /// (user stored without its email, the user who holds it).
-    type Written = Vec<(Id, Id)>;
-
-    fn columns(&self) -> String {
-        format!(
-            "user_id, name, gender, account_type, email, password_hash, selfie_url, video_url,
-             socials, timer_total_seconds, session_count, last_sessions, streak_days,
-             referral_code, referred_by, introduced_to, introduced_via_code, introduced_by,
-             paid_status, {}, payment_id, invite_code_used, my_invite_code,
-             invite_code_uses_remaining, qr_unlocked, successful_sessions, {}, ban_status, {},
-             banned_reason, review_status, {}",
-            ms("paid_at"),
-            ms("qr_unlocked_at"),
-            ms("banned_at"),
-            ms("created_at")
-        )
-    }
-
-    fn key(&self) -> &'static [(&'static str, KeyKind)] {
-        &[("user_id", KeyKind::Uuid)]
-    }
-
-    fn check(
-        &mut self,
-        row: &Row,
-        page: &Page<'_>,
-        table: &mut TableReport,
-    ) -> anyhow::Result<Option<User>> {
-        let row = user_row(row)?;
-        let key = row.id;
-        let mut changes = Vec::new();
-        match convert::user(row, page.now, &mut changes) {
-            Err(reason) => {
-                skip(table, key, reason);
-                self.skipped.insert(id(key));
-                Ok(None)
-            }
-            Ok(mut user) => {
-                if let Some(kept) = self.losers.get(&user.id)
-                    && user.email.is_some()
-                {
-                    user.email = None;
-                    changes.push((EMAIL_COLLISION, Some(kept_user(kept))));
-                }
-                adjust_all(table, key, changes);
-                Ok(Some(user))
-            }
+/// `losers`: which user loses its email (key) to which (value).
+fn check(
+    row: &Row,
+    at: &mut Checking<'_>,
+    losers: &HashMap<Id, Id>,
+    skipped: &mut HashSet<Id>,
+) -> Checked<User> {
+    let row = user_row(row)?;
+    let key = row.id;
+    let mut changes = Vec::new();
+    match convert::user(row, at.now, &mut changes) {
+        Err(reason) => {
+            at.skip(key, reason);
+            skipped.insert(id(key));
+            Ok(None)
         }
-    }
-
-    fn write(tx: &mut Tx<'_>, users: Vec<User>) -> Result<Vec<(Id, Id)>, StoreError> {
-        put_users(tx, users)
-    }
-
-    fn written(&mut self, table: &mut TableReport, count: u64, collisions: Vec<(Id, Id)>) {
-        table.imported += count;
-        for (user, owner) in collisions {
-            table.adjust(uuid_text(&user), EMAIL_COLLISION, Some(kept_user(&owner)));
+        Ok(mut user) => {
+            if let Some(kept) = losers.get(&user.id)
+                && user.email.is_some()
+            {
+                user.email = None;
+                changes.push((EMAIL_COLLISION, Some(kept_user(kept))));
+            }
+            at.adjust_all(key, changes);
+            Ok(Some(user))
         }
-    }
-
-    async fn finish(self, import: &mut Import<'_, '_>) -> anyhow::Result<()> {
-        clear_references(import, self.skipped).await
     }
 }
 
@@ -181,7 +153,7 @@ async fn clear_references(import: &mut Import<'_, '_>, skipped: HashSet<Id>) -> 
             .store
             .write(move |tx| clear_user_references(tx, batch, &gone))
             .await?;
-        let table = import.report.table_mut(Users::NAME);
+        let table = import.report.table_mut(TABLE);
         for (user, fields) in cleared {
             table.adjust(uuid_text(&user), REFERENCE_CLEARED, Some(fields.join(", ")));
         }
@@ -190,52 +162,27 @@ async fn clear_references(import: &mut Import<'_, '_>, skipped: HashSet<Id>) -> 
 }
 
 fn user_row(row: &Row) -> Result<UserRow, tokio_postgres::Error> {
-    Ok(UserRow {
-        id: row.try_get("user_id")?,
-        name: row.try_get("name")?,
-        gender: row.try_get("gender")?,
-        account_type: row.try_get("account_type")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        selfie_url: row.try_get("selfie_url")?,
-        video_url: row.try_get("video_url")?,
-        socials: row.try_get("socials")?,
-        timer_total_seconds: row.try_get("timer_total_seconds")?,
-        session_count: row.try_get("session_count")?,
-        last_sessions: row.try_get("last_sessions")?,
-        streak_days: row.try_get("streak_days")?,
-        referral_code: row.try_get("referral_code")?,
-        referred_by: row.try_get("referred_by")?,
-        introduced_to: row.try_get("introduced_to")?,
-        introduced_via_code: row.try_get("introduced_via_code")?,
-        introduced_by: row.try_get("introduced_by")?,
-        paid_status: row.try_get("paid_status")?,
-        paid_at: row.try_get("paid_at")?,
-        payment_id: row.try_get("payment_id")?,
-        invite_code_used: row.try_get("invite_code_used")?,
-        my_invite_code: row.try_get("my_invite_code")?,
-        invite_code_uses_remaining: row.try_get("invite_code_uses_remaining")?,
-        qr_unlocked: row.try_get("qr_unlocked")?,
-        successful_sessions: row.try_get("successful_sessions")?,
-        qr_unlocked_at: row.try_get("qr_unlocked_at")?,
-        ban_status: row.try_get("ban_status")?,
-        banned_at: row.try_get("banned_at")?,
-        banned_reason: row.try_get("banned_reason")?,
-        review_status: row.try_get("review_status")?,
-        created_at: row.try_get("created_at")?,
-    })
+    Ok(read_row!(row => UserRow {
+        id = "user_id", name, gender, account_type, email, password_hash, selfie_url, video_url,
+        socials, timer_total_seconds, session_count, last_sessions, streak_days, referral_code,
+        referred_by, introduced_to, introduced_via_code, introduced_by, paid_status, paid_at,
+        payment_id, invite_code_used, my_invite_code, invite_code_uses_remaining, qr_unlocked,
+        successful_sessions, qr_unlocked_at, ban_status, banned_at, banned_reason,
+        review_status, created_at,
+    }))
 }
 
 /// Stores users; one whose email another already holds (a collision the SQL pre-pass could
-/// not see) is stored without it. Returns those (user, owner of the email).
-fn put_users(tx: &mut Tx<'_>, users: Vec<User>) -> Result<Vec<(Id, Id)>, StoreError> {
+/// not see) is stored without it, and noted.
+fn put_users(tx: &mut Tx<'_>, users: Vec<User>) -> Result<Vec<Note>, StoreError> {
     let mut collisions = Vec::new();
     for mut user in users {
         if let Some(email) = &user.email
             && let Some(owner) = tx.user_id_by_email(email)?
             && owner != user.id
         {
-            collisions.push((user.id, owner));
+            let change = (EMAIL_COLLISION, Some(kept_user(&owner)));
+            collisions.push(Note::Adjust(uuid_text(&user.id), change));
             user.email = None;
         }
         tx.put_user(&mut user)?;

@@ -36,9 +36,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn readings_are_plausible() {
+    fn readings_account_for_a_live_block() {
+        // Written to, so its pages are resident and not merely reserved. While it lives, the
+        // allocator's count and the resident set must each include it, whatever other tests
+        // allocate or free meanwhile: a reading that is 0, stale or in the wrong unit fails.
+        const BLOCK: usize = 64 * 1024 * 1024;
+        // A reading first, so a `now` that forgot to refresh jemalloc's cached statistics
+        // would report this older figure, from before the block.
+        let _before = MemoryReading::now();
+        let block = std::hint::black_box(vec![1u8; BLOCK]);
         let reading = MemoryReading::now();
-        assert!(reading.rss > 1024 * 1024, "a process uses more than 1 MiB");
-        assert!(reading.heap_used <= reading.heap_total);
+        let block_bytes = BLOCK as u64;
+        assert!(
+            reading.heap_used >= block_bytes,
+            "allocated {} < the live {block_bytes}",
+            reading.heap_used
+        );
+        assert!(
+            reading.heap_total >= reading.heap_used,
+            "active pages hold every allocated byte"
+        );
+        assert!(
+            reading.rss >= block_bytes,
+            "resident {} < the written {block_bytes}",
+            reading.rss
+        );
+        drop(block);
     }
 }

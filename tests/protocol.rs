@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
-use common::ws::{authenticated, connect, expect, expect_closed, send};
+use common::ws::{authenticated, connect, expect, expect_closed, expect_next, recv, send};
 use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -23,8 +23,9 @@ async fn assert_healthy(server: &TestServer) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handshake_announces_the_engine_settings() {
     let server = TestServer::start().await;
+    // Not authenticated, so no broadcast comes between: each answer is the very next frame.
     let mut ws = connect(&server).await;
-    let open = expect(&mut ws, "0").await;
+    let open = expect_next(&mut ws, "0").await;
     let handshake: Value = serde_json::from_str(&open[1..]).unwrap();
     assert!(handshake["sid"].as_str().is_some_and(|sid| !sid.is_empty()));
     assert_eq!(handshake["upgrades"], json!([]));
@@ -33,28 +34,28 @@ async fn handshake_announces_the_engine_settings() {
     assert_eq!(handshake["maxPayload"], 1_000_000);
     // CONNECT without a token is accepted unauthenticated; events then ask for auth.
     send(&mut ws, "40").await;
-    expect(&mut ws, "40{\"sid\":").await;
+    expect_next(&mut ws, "40{\"sid\":").await;
     send(&mut ws, r#"42["call:invite",{"toUserId":"x"}]"#).await;
-    let error = expect(&mut ws, "42[\"error\"").await;
+    let error = expect_next(&mut ws, "42[\"error\"").await;
     assert!(
         error.contains("Please wait for authentication to complete"),
         "{error}"
     );
     send(&mut ws, r#"42["queue:join"]"#).await;
     assert!(
-        expect(&mut ws, "42[\"error\"")
+        expect_next(&mut ws, "42[\"error\"")
             .await
             .contains("Not authenticated")
     );
     // Another namespace is refused cleanly, the socket stays.
     send(&mut ws, "40/admin,").await;
     assert!(
-        expect(&mut ws, "44/admin,")
+        expect_next(&mut ws, "44/admin,")
             .await
             .contains("Invalid namespace")
     );
     send(&mut ws, "2").await;
-    expect(&mut ws, "3").await;
+    expect_next(&mut ws, "3").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,19 +75,19 @@ async fn malformed_packets_close_only_that_socket() {
     ];
     for packet in cases {
         let mut ws = connect(&server).await;
-        expect(&mut ws, "0{").await;
+        expect_next(&mut ws, "0{").await;
         send(&mut ws, "40").await;
-        expect(&mut ws, "40{").await;
+        expect_next(&mut ws, "40{").await;
         send(&mut ws, packet).await;
         expect_closed(&mut ws).await;
     }
     // An event before CONNECT, and a binary frame, close too.
     let mut ws = connect(&server).await;
-    expect(&mut ws, "0{").await;
+    expect_next(&mut ws, "0{").await;
     send(&mut ws, r#"42["presence:join"]"#).await;
     expect_closed(&mut ws).await;
     let mut ws = connect(&server).await;
-    expect(&mut ws, "0{").await;
+    expect_next(&mut ws, "0{").await;
     ws.send(Message::binary(vec![4, 1, 2, 3])).await.unwrap();
     expect_closed(&mut ws).await;
 
@@ -99,6 +100,29 @@ async fn malformed_packets_close_only_that_socket() {
     );
 }
 
+/// What the server answers `socket` before the ack `ack` of the event just sent, leaving out
+/// the presence broadcasts (they come on the tick, whatever was sent).
+async fn answers_before_ack(ws: &mut common::ws::Ws, ack: u32) -> Vec<String> {
+    let ack_frame = format!("43{ack}[]");
+    let mut answers = Vec::new();
+    loop {
+        let frame = recv(ws)
+            .await
+            .unwrap_or_else(|| panic!("closed before ack {ack}; answered {answers:?}"));
+        if frame == ack_frame {
+            return answers;
+        }
+        let broadcast = ["42[\"presence:update\"", "42[\"queue:update\""];
+        if !broadcast.iter().any(|prefix| frame.starts_with(prefix)) {
+            answers.push(frame);
+        }
+    }
+}
+
+fn error_frame(message: &str) -> String {
+    format!("42{}", json!(["error", {"message": message}]))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_payload_types_for_every_event_get_errors_not_crashes() {
     let server = TestServer::start_with(|c| {
@@ -107,25 +131,30 @@ async fn wrong_payload_types_for_every_event_get_errors_not_crashes() {
     })
     .await;
     let (mut ws, _) = authenticated(&server).await;
-    let events = [
-        "auth",
-        "presence:join",
-        "presence:leave",
-        "queue:join",
-        "queue:leave",
-        "call:invite",
-        "call:accept",
-        "call:decline",
-        "call:extend-wait",
-        "call:rescind",
-        "room:join",
-        "rtc:offer",
-        "rtc:answer",
-        "rtc:ice",
-        "room:chat",
-        "room:giveSocial",
-        "call:end",
-        "unknown:event",
+    // Each event's answer to a payload it cannot use, whatever the wrong shape: the error
+    // its missing or unparsable field earns, or nothing where no field is read.
+    let room = error_frame("Room not found");
+    let target = error_frame("Invalid target user");
+    let invite = error_frame("Invite not found or expired");
+    let events: [(&str, Option<String>); 18] = [
+        ("auth", Some("42[\"auth:failed\"]".to_owned())),
+        ("presence:join", None),
+        ("presence:leave", None),
+        ("queue:join", None),
+        ("queue:leave", None),
+        ("call:invite", Some(target.clone())),
+        ("call:accept", Some(invite.clone())),
+        ("call:decline", Some(invite)),
+        ("call:extend-wait", Some(target.clone())),
+        ("call:rescind", Some(target)),
+        ("room:join", Some(room.clone())),
+        ("rtc:offer", Some(room.clone())),
+        ("rtc:answer", Some(room.clone())),
+        ("rtc:ice", Some(room.clone())),
+        ("room:chat", Some(room.clone())),
+        ("room:giveSocial", Some(room)),
+        ("call:end", None),
+        ("unknown:event", None),
     ];
     let wrong = json!({
         "toUserId": [1], "inviteId": {"x": 1}, "roomId": 5, "requestedSeconds": "sixty",
@@ -140,17 +169,63 @@ async fn wrong_payload_types_for_every_event_get_errors_not_crashes() {
         wrong,
         json!("x".repeat(5000)),
     ];
-    let mut sent = 0;
-    for event in events {
+    let mut ack = 0;
+    for (event, answer) in &events {
         for payload in &payloads {
-            send(&mut ws, &format!("42{}", json!([event, payload]))).await;
-            sent += 1;
+            ack += 1;
+            send(&mut ws, &format!("42{ack}{}", json!([event, payload]))).await;
+            let answers = answers_before_ack(&mut ws, ack).await;
+            assert_eq!(
+                answers,
+                answer.iter().cloned().collect::<Vec<_>>(),
+                "{event} with {payload}"
+            );
         }
     }
-    assert!(sent > 100);
-    // Still connected and answering: an ack comes back for a final event.
-    send(&mut ws, "4277[\"presence:join\"]").await;
-    assert_eq!(expect(&mut ws, "4377").await, "4377[]");
+    assert_eq!(
+        ack,
+        18 * 7,
+        "every event and payload was answered and acked"
+    );
+    assert_healthy(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_past_the_burst_are_refused_with_slow_down() {
+    const BURST: u32 = 10;
+    let server = TestServer::start_with(|c| {
+        // No refill (a rate the flag refuses, set only here): however slowly this test
+        // runs, exactly the burst is accepted.
+        c.realtime.socket_event_rate = 0;
+        c.realtime.socket_event_burst = BURST;
+    })
+    .await;
+    // CONNECT without a token: an unauthenticated socket gets no presence broadcasts, so
+    // every frame it receives answers what it sent, in order.
+    let mut ws = connect(&server).await;
+    expect_next(&mut ws, "0{").await;
+    send(&mut ws, "40").await;
+    expect_next(&mut ws, "40{\"sid\":").await;
+    let sent = 3 * BURST;
+    for ack in 1..=sent {
+        send(&mut ws, &format!("42{ack}[\"unknown:event\"]")).await;
+    }
+    let slow_down = error_frame("Too many events; slow down");
+    for ack in 1..=sent {
+        let frame = expect_next(&mut ws, "4").await;
+        if ack <= BURST {
+            assert_eq!(
+                frame,
+                format!("43{ack}[]"),
+                "event {ack} is within the burst"
+            );
+        } else {
+            assert_eq!(frame, slow_down, "event {ack} is past the burst");
+        }
+    }
+    // Refused events cost the socket nothing else: it stays open and answers pings.
+    send(&mut ws, "2").await;
+    assert_eq!(expect_next(&mut ws, "3").await, "3");
     assert_healthy(&server).await;
 }
 
@@ -159,7 +234,7 @@ async fn a_fragmented_message_over_max_payload_is_refused() {
     let server = TestServer::start().await;
     let (mut bystander, _) = authenticated(&server).await;
     let mut ws = connect(&server).await;
-    expect(&mut ws, "0{").await;
+    expect_next(&mut ws, "0{").await;
     // 4 MiB in 16 fragments of 256 KiB: each fragment is small, the message is not.
     let chunk = vec![b'a'; 256 * 1024];
     let fragments = 16;
@@ -266,22 +341,40 @@ async fn a_client_that_never_reads_is_disconnected() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_pongs_is_closed() {
+    // A ping timeout ten times the interval: the answering client below has a whole second
+    // to answer each ping, so only a client that does not answer at all is closed.
+    let interval = Duration::from_millis(100);
+    let timeout = Duration::from_secs(1);
     let server = TestServer::start_with(|c| {
-        c.realtime.ping_interval = Duration::from_millis(300);
-        c.realtime.ping_timeout = Duration::from_millis(300);
+        c.realtime.ping_interval = interval;
+        c.realtime.ping_timeout = timeout;
     })
     .await;
+    let started = tokio::time::Instant::now();
     let (mut ws, _) = authenticated(&server).await;
-    // It receives pings and ignores them; within a few heartbeat rounds it is closed.
-    expect(&mut ws, "2").await;
-    expect_closed(&mut ws).await;
+    // It receives pings and ignores them. The server pings one interval after the open and
+    // closes once the ping has gone unanswered for longer than the timeout: never sooner,
+    // and within a bound.
+    let bound = Duration::from_secs(10);
+    tokio::time::timeout(bound, async { while recv(&mut ws).await.is_some() {} })
+        .await
+        .unwrap_or_else(|_| panic!("a client that never pongs is still open after {bound:?}"));
+    assert!(
+        started.elapsed() > interval + timeout,
+        "closed after {:?}, before its ping timed out",
+        started.elapsed()
+    );
     assert_eq!(server.running().internals().realtime().socket_count(), 0);
-    // A client that answers stays.
+    // A client that answers stays, for longer than the silent one lasted.
     let (mut alive, _) = authenticated(&server).await;
-    for _ in 0..4 {
+    let since = tokio::time::Instant::now();
+    let mut pings = 0;
+    while since.elapsed() < 2 * (interval + timeout) {
         expect(&mut alive, "2").await;
         send(&mut alive, "3").await;
+        pings += 1;
     }
+    assert!(pings >= 2, "{pings} pings");
     send(&mut alive, "421[\"presence:join\"]").await;
     assert_eq!(expect(&mut alive, "431").await, "431[]");
 }
@@ -295,10 +388,10 @@ async fn banned_and_invalidated_tokens_are_refused_at_connect() {
     })
     .await;
     let mut ws = connect(&server).await;
-    expect(&mut ws, "0{").await;
+    expect_next(&mut ws, "0{").await;
     send(&mut ws, &format!("40{}", json!({ "token": token }))).await;
     assert_eq!(
-        expect(&mut ws, "44").await,
+        expect_next(&mut ws, "44").await,
         r#"44{"message":"Account suspended"}"#
     );
     expect_closed(&mut ws).await;

@@ -16,6 +16,9 @@ use std::time::Duration;
 use napalmsky::clock::SystemClock;
 use napalmsky::config::Paywall;
 
+/// `--min-history-call-seconds` of the server under test, passed on to the script.
+const MIN_HISTORY_CALL_SECONDS: u32 = 1;
+
 fn skip_or_fail(reason: &str) -> bool {
     if std::env::var_os("CI").is_some() {
         panic!("the socket.io-client e2e test is mandatory in CI: {reason}");
@@ -33,6 +36,9 @@ async fn run_scenario(transport: &'static str) {
     // A polling client that goes away without a word is only noticed by the heartbeat.
     config.realtime.ping_interval = Duration::from_secs(1);
     config.realtime.ping_timeout = Duration::from_secs(1);
+    // The ended call must count for history, metrics and the cooldown: with the shortest
+    // threshold the scenario waits one second instead of five.
+    config.rules.min_history_call_seconds = MIN_HISTORY_CALL_SECONDS;
     // The scenario's calls take real seconds, so this server runs on the real clock.
     let server = napalmsky::server::start(config, Arc::new(SystemClock))
         .await
@@ -44,6 +50,7 @@ async fn run_scenario(transport: &'static str) {
             .arg(script)
             .arg(base)
             .arg(transport)
+            .arg(MIN_HISTORY_CALL_SECONDS.to_string())
             .output()
     })
     .await

@@ -177,16 +177,37 @@ mod tests {
         outlet.closed().await;
     }
 
-    #[tokio::test]
-    async fn a_waiting_writer_is_woken() {
-        let outlet = std::sync::Arc::new(Outlet::new(4, 0));
-        let writer = {
-            let outlet = outlet.clone();
-            tokio::spawn(async move { next_batch(&outlet, 4).await.map(|b| b.len()) })
-        };
-        tokio::task::yield_now().await;
+    /// A waker that records that it was woken.
+    #[derive(Default)]
+    struct Flag(std::sync::atomic::AtomicBool);
+
+    impl std::task::Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_waiting_writer_is_woken() {
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+
+        let outlet = Outlet::new(4, 0);
+        let flag = std::sync::Arc::new(Flag::default());
+        let waker = Waker::from(flag.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut writer = std::pin::pin!(next_batch(&outlet, 4));
+        assert!(
+            writer.as_mut().poll(&mut cx).is_pending(),
+            "nothing queued yet"
+        );
+        assert!(!flag.0.load(Ordering::SeqCst));
         outlet.try_send(text("x")).expect("room");
-        assert_eq!(writer.await.expect("join"), Some(1));
+        assert!(flag.0.load(Ordering::SeqCst), "queuing wakes the writer");
+        let Poll::Ready(batch) = writer.as_mut().poll(&mut cx) else {
+            panic!("woken but still waiting");
+        };
+        assert_eq!(batch, Some(vec![text("x")]));
     }
 
     impl PartialEq for Out {

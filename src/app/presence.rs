@@ -72,13 +72,36 @@ impl PresenceBuffer {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
-    fn events(frames: &[Bytes]) -> Vec<String> {
+    /// The frames as (event, payload), decoded back from the Socket.IO text.
+    fn sent(frames: &[Bytes]) -> Vec<(String, Value)> {
         frames
             .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .map(|frame| {
+                let text = std::str::from_utf8(frame).expect("utf-8");
+                let body = text.strip_prefix("42").expect("an EVENT packet");
+                let Value::Array(parts) = serde_json::from_str(body).expect("json") else {
+                    panic!("not an event array: {text}");
+                };
+                let [Value::String(name), payload] = &parts[..] else {
+                    panic!("not [name, payload]: {text}");
+                };
+                (name.clone(), payload.clone())
+            })
             .collect()
+    }
+
+    fn presence(user: &UserId, online: bool, available: bool) -> (String, Value) {
+        let payload = json!({"userId": format_id(user), "online": online, "available": available});
+        (event::PRESENCE_UPDATE.to_owned(), payload)
+    }
+
+    fn queue(user: &UserId, available: bool) -> (String, Value) {
+        let payload = json!({"userId": format_id(user), "available": available});
+        (event::QUEUE_UPDATE.to_owned(), payload)
     }
 
     #[test]
@@ -87,19 +110,16 @@ mod tests {
         let user = [7; 16];
         buffer.record(user, true, false);
         buffer.record(user, true, true);
-        let frames = events(&buffer.drain_frames(100));
-        assert_eq!(frames.len(), 2, "{frames:?}");
-        assert!(frames[0].starts_with(r#"42["presence:update""#));
-        assert!(frames[0].contains(r#""available":true"#));
-        assert!(frames[1].starts_with(r#"42["queue:update""#));
+        assert_eq!(
+            sent(&buffer.drain_frames(100)),
+            [presence(&user, true, true), queue(&user, true)]
+        );
         // Nothing changed since: nothing to send.
         buffer.record(user, true, true);
-        assert!(buffer.drain_frames(100).is_empty());
+        assert_eq!(sent(&buffer.drain_frames(100)), []);
         // Availability alone: only queue:update.
         buffer.record(user, true, false);
-        let frames = events(&buffer.drain_frames(100));
-        assert_eq!(frames.len(), 1);
-        assert!(frames[0].contains("queue:update"));
+        assert_eq!(sent(&buffer.drain_frames(100)), [queue(&user, false)]);
     }
 
     #[test]
@@ -108,13 +128,42 @@ mod tests {
         for i in 0..10u8 {
             buffer.record([i; 16], true, true);
         }
-        let frames = events(&buffer.drain_frames(3));
-        assert_eq!(frames.len(), 6, "presence + queue for 3 users");
-        let newest = crate::domain::format_id(&[9; 16]);
-        assert!(frames[0].contains(&newest), "{frames:?}");
-        assert!(
-            buffer.drain_frames(3).is_empty(),
+        // The three latest changes, newest first; users 0 to 6 are not announced.
+        let newest: Vec<_> = [9u8, 8, 7]
+            .iter()
+            .flat_map(|&i| [presence(&[i; 16], true, true), queue(&[i; 16], true)])
+            .collect();
+        assert_eq!(sent(&buffer.drain_frames(3)), newest);
+        assert_eq!(
+            sent(&buffer.drain_frames(3)),
+            [],
             "older changes were dropped, not queued"
+        );
+        // Dropped, not marked as told: their next change is announced in full.
+        buffer.record([0; 16], true, true);
+        assert_eq!(
+            sent(&buffer.drain_frames(3)),
+            [presence(&[0; 16], true, true), queue(&[0; 16], true)]
+        );
+    }
+
+    #[test]
+    fn a_user_changed_twice_counts_once_at_its_latest_place() {
+        let mut buffer = PresenceBuffer::default();
+        let (a, b, c) = ([1; 16], [2; 16], [3; 16]);
+        buffer.record(a, true, true);
+        buffer.record(b, true, true);
+        buffer.record(c, true, true);
+        buffer.record(a, true, false);
+        // a's latest change is the newest: a and c, not b.
+        assert_eq!(
+            sent(&buffer.drain_frames(2)),
+            [
+                presence(&a, true, false),
+                queue(&a, false),
+                presence(&c, true, true),
+                queue(&c, true)
+            ]
         );
     }
 
@@ -125,9 +174,10 @@ mod tests {
         buffer.record(user, true, true);
         buffer.drain_frames(100);
         buffer.record(user, false, false);
-        let frames = events(&buffer.drain_frames(100));
-        assert_eq!(frames.len(), 2);
-        assert!(frames[0].contains(r#""online":false"#));
+        assert_eq!(
+            sent(&buffer.drain_frames(100)),
+            [presence(&user, false, false), queue(&user, false)]
+        );
         assert!(buffer.last_sent.is_empty());
     }
 }

@@ -44,6 +44,19 @@ pub struct RulesConfig {
     #[arg(long, env = "NAPALMSKY_MAX_CALL_SECONDS", default_value_t = 1800)]
     pub max_call_seconds: u32,
 
+    /// A call at least this long, in seconds, is written to both users' history and metrics
+    /// and puts the pair on the call cooldown.
+    #[arg(long, env = "NAPALMSKY_MIN_HISTORY_CALL_SECONDS", default_value_t = 5)]
+    pub min_history_call_seconds: u32,
+
+    /// A call at least this long, in seconds, counts as a completed session (QR unlock).
+    #[arg(
+        long,
+        env = "NAPALMSKY_MIN_COMPLETION_CALL_SECONDS",
+        default_value_t = 30
+    )]
+    pub min_completion_call_seconds: u32,
+
     /// Extra time past the agreed length before the server closes a room.
     #[arg(long, env = "NAPALMSKY_CALL_GRACE", default_value = "10s", value_parser = duration)]
     pub call_grace: Duration,
@@ -84,6 +97,8 @@ impl RulesConfig {
             disconnect_grace_ms: duration_ms(self.disconnect_grace),
             call_cooldown_ms: duration_ms(self.call_cooldown),
             rescind_cooldown_ms: duration_ms(self.rescind_cooldown),
+            history_min_seconds: self.min_history_call_seconds,
+            completion_min_seconds: self.min_completion_call_seconds,
             max_sockets_per_user: realtime.max_connections_per_user as usize,
             max_connections: realtime.max_connections as usize,
             ..DomainConfig::default()

@@ -37,7 +37,8 @@ pub async fn recv(ws: &mut Ws) -> Option<String> {
     }
 }
 
-/// Frames until one starts with `prefix` (skipping pings and broadcasts).
+/// Frames until one starts with `prefix` (skipping pings, broadcasts and anything else before
+/// it); [`expect_next`] where the order matters.
 pub async fn expect(ws: &mut Ws, prefix: &str) -> String {
     loop {
         let text = recv(ws)
@@ -47,6 +48,20 @@ pub async fn expect(ws: &mut Ws, prefix: &str) -> String {
             return text;
         }
     }
+}
+
+/// The very next frame, which must start with `prefix`: for tests where the order is what is
+/// tested. Only for sockets that get no asynchronous frames meanwhile (presence broadcasts go
+/// to authenticated sockets, pings come every `--ping-interval`).
+pub async fn expect_next(ws: &mut Ws, prefix: &str) -> String {
+    let text = recv(ws)
+        .await
+        .unwrap_or_else(|| panic!("closed while waiting for {prefix}"));
+    assert!(
+        text.starts_with(prefix),
+        "expected a frame starting with {prefix}, got {text}"
+    );
+    text
 }
 
 pub async fn expect_closed(ws: &mut Ws) {
@@ -60,9 +75,9 @@ pub async fn send(ws: &mut Ws, text: &str) {
 /// A socket through the handshake and CONNECT with `token`, authenticated.
 pub async fn authenticate_as(server: &TestServer, token: &str) -> Ws {
     let mut ws = connect(server).await;
-    expect(&mut ws, "0{").await;
+    expect_next(&mut ws, "0{").await;
     send(&mut ws, &format!("40{}", json!({ "token": token }))).await;
-    expect(&mut ws, "40{\"sid\":").await;
+    expect_next(&mut ws, "40{\"sid\":").await;
     expect(&mut ws, "42[\"auth:success\"").await;
     ws
 }

@@ -1,11 +1,15 @@
 // End-to-end: the official socket.io-client (what the web client uses) against napalmsky.
-// Usage: node speed-date.mjs <baseUrl> <websocket|polling>
+// Usage: node speed-date.mjs <baseUrl> <websocket|polling> <server's --min-history-call-seconds>
 // Drives three users from signup to session:finalized and checks every payload field.
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 
-const [base, transport] = process.argv.slice(2);
-assert.ok(base && ["websocket", "polling"].includes(transport), "usage: <baseUrl> <transport>");
+const [base, transport, minHistoryArg] = process.argv.slice(2);
+const minHistorySeconds = Number(minHistoryArg);
+assert.ok(
+  base && ["websocket", "polling"].includes(transport) && Number.isInteger(minHistorySeconds) && minHistorySeconds > 0,
+  "usage: <baseUrl> <transport> <minHistorySeconds>",
+);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -160,7 +164,10 @@ await step("room chat is sanitised and reaches both; socials are shared", async 
 });
 
 await step("call:end -> session:finalized and metrics:update for both; history for both", async () => {
-  await sleep(5200); // a call shorter than 5 s leaves no history: let this one count
+  // A call shorter than the server's minimum leaves no history. The server measured the start
+  // before this client saw call:start and measures the end after this emit, so the call it
+  // sees lasts at least this wait (plus a margin: Node timers may fire a millisecond early).
+  await sleep(minHistorySeconds * 1000 + 50);
   ann.socket.emit("call:end", { roomId });
   const fa = await next(ann, "session:finalized");
   const fb = await next(bob, "session:finalized");
@@ -168,7 +175,7 @@ await step("call:end -> session:finalized and metrics:update for both; history f
   for (const u of [ann, bob]) {
     const m = await next(u, "metrics:update");
     assert.equal(m.sessionCount, 1);
-    assert.ok(m.timerTotalSeconds >= 5);
+    assert.ok(m.timerTotalSeconds >= minHistorySeconds);
     assert.equal(m.lastSessions.length, 1);
     assert.equal(m.lastSessions[0].duration, m.timerTotalSeconds);
   }
@@ -185,7 +192,7 @@ await step("call:end -> session:finalized and metrics:update for both; history f
   }
   const me = await http("GET", "/room/me", null, ann.token);
   assert.equal(me.body.userId, ann.id);
-  assert.ok(me.body.timerTotal >= 5);
+  assert.ok(me.body.timerTotal >= minHistorySeconds);
 });
 
 await step("the pair is on cooldown afterwards, and the queue marks it", async () => {

@@ -104,6 +104,25 @@ pub fn handshake(state: &Arc<Transports>) -> Resp {
     text(StatusCode::OK, open)
 }
 
+/// The one GET a session may have waiting. Released when dropped, not at the end of the
+/// handler: hyper drops a request's future when its client goes away mid-wait, and a flag
+/// reset only after the await would then stay set, so the client's next GET would be taken
+/// for a concurrent one and close the session.
+struct GetInFlight<'a>(&'a AtomicBool);
+
+impl<'a> GetInFlight<'a> {
+    /// `None` if another GET of the session is already waiting.
+    fn claim(polling: &'a AtomicBool) -> Option<Self> {
+        (!polling.swap(true, Ordering::SeqCst)).then_some(Self(polling))
+    }
+}
+
+impl Drop for GetInFlight<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 fn lock_session(polling: &PollingSession) -> std::sync::MutexGuard<'_, SocketSession> {
     polling.session.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -112,11 +131,11 @@ pub async fn poll(state: &Arc<Transports>, sid: &str) -> Resp {
     let Some(polling) = state.polling.get(sid) else {
         return unknown_sid();
     };
-    if polling.polling.swap(true, Ordering::SeqCst) {
+    let Some(in_flight) = GetInFlight::claim(&polling.polling) else {
         // Two concurrent GETs: the client is broken or hostile; engine.io closes the session.
         polling.outlet.close();
         return engine_error(3, "Bad request");
-    }
+    };
     // Queued packets go out before a close, so a kicked client still reads why. A close
     // packet is not appended to them: socket.io-client hands decoded events on a tick later
     // and would drop them if the close came in the same payload; the next GET gets it.
@@ -130,7 +149,7 @@ pub async fn poll(state: &Arc<Transports>, sid: &str) -> Resp {
             payload.extend_from_slice(&packet);
         }
     });
-    polling.polling.store(false, Ordering::SeqCst);
+    drop(in_flight);
     if !open {
         polling.drained.notify_one();
         return text(StatusCode::OK, "1");
@@ -171,4 +190,121 @@ pub async fn post(state: &Arc<Transports>, sid: &str, body: Incoming) -> Resp {
         }
     }
     text(StatusCode::OK, "ok")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+    use std::time::Duration;
+
+    use http_body_util::BodyExt;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    use super::*;
+    use crate::app::{Realtime, RealtimeConfig};
+    use crate::clock::ManualClock;
+    use crate::domain::DomainConfig;
+    use crate::net::LoadShedder;
+    use crate::net::realtime::TransportsConfig;
+    use crate::store::Store;
+
+    fn transports(dir: &std::path::Path) -> Arc<Transports> {
+        let clock = ManualClock::starting_at(1_767_225_600_000);
+        let store = Arc::new(
+            Store::open(dir, 10, 10, Duration::from_secs(60), clock.clone()).expect("store"),
+        );
+        let ping_interval = Duration::from_secs(25);
+        let ping_timeout = Duration::from_secs(20);
+        let realtime = Realtime::start(
+            RealtimeConfig {
+                domain: DomainConfig::default(),
+                send_queue_capacity: 16,
+                connections_warning: 100,
+                presence_interval: Duration::from_secs(2),
+                presence_broadcast_max: 8,
+                ping_interval,
+                ping_timeout,
+            },
+            store.clone(),
+            clock,
+            TaskTracker::new(),
+            CancellationToken::new(),
+        );
+        let config = TransportsConfig {
+            max_connections: 100,
+            max_payload: 1_000_000,
+            socket_event_rate: 20,
+            socket_event_burst: 60,
+            ping_interval,
+            ping_timeout,
+            write_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+        };
+        let shedder = Arc::new(LoadShedder::default());
+        Transports::new(realtime, store, config, shedder, CancellationToken::new())
+    }
+
+    async fn body(response: Resp) -> (StatusCode, String) {
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A handshake's sid and its session.
+    async fn open_session(state: &Arc<Transports>) -> (String, Arc<PollingSession>) {
+        let (_, open) = body(handshake(state)).await;
+        let handshake: serde_json::Value = serde_json::from_str(&open[1..]).expect("open packet");
+        let sid = handshake["sid"].as_str().expect("sid").to_owned();
+        let session = state.polling.get(&sid).expect("registered");
+        (sid, session)
+    }
+
+    /// Polls `future` once, as hyper does before the client's connection goes away.
+    fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    fn queue(session: &PollingSession, packet: &'static str) {
+        let frame = Out::Text(Bytes::from_static(packet.as_bytes()));
+        session.outlet.try_send(frame).expect("room");
+    }
+
+    #[tokio::test]
+    async fn a_get_dropped_while_waiting_leaves_the_session_open_for_the_next() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = transports(dir.path());
+        let (sid, session) = open_session(&state).await;
+        {
+            let get = pin!(poll(&state, &sid));
+            assert!(poll_once(get).is_pending(), "nothing queued: the GET waits");
+            // Dropped here: its client disconnected.
+        }
+        queue(&session, "42[\"later\"]");
+        assert_eq!(
+            body(poll(&state, &sid).await).await,
+            (StatusCode::OK, "42[\"later\"]".to_owned())
+        );
+        assert!(!session.outlet.is_closed(), "the session is still alive");
+    }
+
+    #[tokio::test]
+    async fn a_second_get_while_one_waits_closes_the_session() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = transports(dir.path());
+        let (sid, session) = open_session(&state).await;
+        let mut first = pin!(poll(&state, &sid));
+        assert!(poll_once(first.as_mut()).is_pending());
+        let (status, _) = body(poll(&state, &sid).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(session.outlet.is_closed());
+        assert_eq!(body(first.await).await, (StatusCode::OK, "1".to_owned()));
+    }
 }

@@ -4,6 +4,7 @@
 mod bucket;
 mod outgoing;
 mod polling;
+mod polling_sessions;
 mod query;
 mod session;
 mod transports;

@@ -5,7 +5,6 @@
 //! upgrade (`upgrades: []`). A session ends when the hub closes it (heartbeat, kick, slow
 //! reader), when the client sends a close packet, or when a second GET arrives concurrently.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,9 +16,10 @@ use hyper::{Response, StatusCode};
 use tokio::sync::Notify;
 
 use super::Transports;
+use super::polling_sessions::PollingSession;
 use super::session::{Flow, SocketSession};
 use super::{at_capacity, engine_error};
-use crate::app::{Out, Outlet};
+use crate::app::Out;
 use crate::net::body::{BodyError, read_limited};
 use crate::net::respond::Resp;
 use crate::proto::engine;
@@ -28,36 +28,6 @@ use crate::proto::engine;
 const MAX_PACKETS_PER_POLL: usize = 256;
 /// How long a closed session waits for the client's last GET before it is forgotten.
 const LAST_POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-struct PollingSession {
-    session: Mutex<SocketSession>,
-    outlet: Arc<Outlet>,
-    polling: AtomicBool,
-    /// Signalled when a GET has delivered the close packet: the session may then leave the
-    /// registry. Until then a closed session still answers one last GET with what it queued
-    /// (a kicked client must read why).
-    drained: Notify,
-}
-
-/// The live polling sessions by sid.
-#[derive(Default)]
-pub struct PollingSessions {
-    sessions: Mutex<HashMap<String, Arc<PollingSession>>>,
-}
-
-impl PollingSessions {
-    fn get(&self, sid: &str) -> Option<Arc<PollingSession>> {
-        self.lock().get(sid).cloned()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PollingSession>>> {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.lock().len()
-    }
-}
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Resp {
     let mut response = Response::new(Full::new(body.into()));

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::polling::PollingSessions;
+use super::polling_sessions::PollingSessions;
 use crate::app::Realtime;
 use crate::net::LoadShedder;
 use crate::store::Store;

@@ -1,10 +1,13 @@
 //! napalmsky: the backend of Napalm Sky in one binary.
 //!
-//! Layers, in dependency order: `clock`/`config` (plain data) -> `store` (redb + rkyv, group
-//! commit, outbox, caches) -> `accounts`, `calls` (rules as store transactions) and `sync`
-//! (the Postgres mirror); `domain` (pure realtime rules) and `proto` (pure Engine.IO/Socket.IO
-//! codec) -> `app` (realtime glue) -> `net` (hyper: routes, transports, limits) -> `server`
-//! (wires it all together) -> `main`.
+//! Layers, in dependency order from the top: `server` (builds the handles and wires them) ->
+//! `net` (hyper: the route table, routes, transports, limits; the `Http` and `Transports`
+//! handles) -> `app` (the `Realtime` handle: hub, effects, persistence worker, tickers) ->
+//! `accounts`, `calls` (services: rules as store transactions) -> `store` (redb + rkyv, group
+//! commit, outbox, caches) -> `clock`. `domain` (pure realtime rules) and `proto` (pure
+//! Engine.IO/Socket.IO codec) sit below `app`; `config` (the flag groups, plain data) below
+//! `net` and `server`; `sync` (the Postgres mirror) below `net` and `server`.
+//! `tests/layering.rs` keeps it one way.
 
 pub mod accounts;
 pub mod app;

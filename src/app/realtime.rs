@@ -22,15 +22,15 @@ use crate::store::Store;
 /// The realtime thresholds that are not domain rules: transport and broadcast settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RealtimeConfig {
-    pub domain: DomainConfig,
+    pub(crate) domain: DomainConfig,
     /// Frames queued per socket before a slow reader is disconnected.
-    pub send_queue_capacity: usize,
+    pub(crate) send_queue_capacity: usize,
     /// Socket count at which a capacity warning is logged.
-    pub connections_warning: usize,
-    pub presence_interval: Duration,
-    pub presence_broadcast_max: usize,
-    pub ping_interval: Duration,
-    pub ping_timeout: Duration,
+    pub(crate) connections_warning: usize,
+    pub(crate) presence_interval: Duration,
+    pub(crate) presence_broadcast_max: usize,
+    pub(crate) ping_interval: Duration,
+    pub(crate) ping_timeout: Duration,
 }
 
 pub struct Realtime {

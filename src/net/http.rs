@@ -17,11 +17,11 @@ use crate::sync::SyncStatus;
 /// The flag groups the routes read.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    pub net: NetConfig,
-    pub rules: RulesConfig,
-    pub accounts: AccountsConfig,
+    pub(crate) net: NetConfig,
+    pub(crate) rules: RulesConfig,
+    pub(crate) accounts: AccountsConfig,
     /// `--postgres-url` is set (reported by `GET /` and `/health`, never the URL).
-    pub mirror_enabled: bool,
+    pub(crate) mirror_enabled: bool,
 }
 
 pub struct Http {
@@ -42,17 +42,17 @@ pub struct Http {
 
 /// Everything [`Http`] is built from.
 pub struct HttpParts {
-    pub config: HttpConfig,
-    pub store: Arc<Store>,
-    pub clock: SharedClock,
-    pub hasher: PasswordHasher,
-    pub limits: RateLimits,
-    pub realtime: Arc<Realtime>,
-    pub transports: Arc<Transports>,
-    pub sync: Arc<SyncStatus>,
-    pub shedder: Arc<LoadShedder>,
+    pub(crate) config: HttpConfig,
+    pub(crate) store: Arc<Store>,
+    pub(crate) clock: SharedClock,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) limits: RateLimits,
+    pub(crate) realtime: Arc<Realtime>,
+    pub(crate) transports: Arc<Transports>,
+    pub(crate) sync: Arc<SyncStatus>,
+    pub(crate) shedder: Arc<LoadShedder>,
     /// Shutdown waits for the tasks a request starts (an expired session's deletion).
-    pub tasks: TaskTracker,
+    pub(crate) tasks: TaskTracker,
 }
 
 impl Http {

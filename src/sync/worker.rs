@@ -23,20 +23,20 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 /// The worker's settings (the sync flags).
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    pub postgres_url: Option<String>,
-    pub batch_size: usize,
-    pub interval: Duration,
-    pub outbox_warn_depth: u64,
+    pub(crate) postgres_url: Option<String>,
+    pub(crate) batch_size: usize,
+    pub(crate) interval: Duration,
+    pub(crate) outbox_warn_depth: u64,
     /// How long the final flush may take at shutdown.
-    pub shutdown_timeout: Duration,
+    pub(crate) shutdown_timeout: Duration,
 }
 
 /// What the worker is built with: the store it drains, the status it reports to, the clock.
 pub struct SyncWorker {
-    pub store: Arc<Store>,
-    pub status: Arc<SyncStatus>,
-    pub clock: SharedClock,
-    pub config: WorkerConfig,
+    pub(crate) store: Arc<Store>,
+    pub(crate) status: Arc<SyncStatus>,
+    pub(crate) clock: SharedClock,
+    pub(crate) config: WorkerConfig,
 }
 
 /// Starts the worker if `--postgres-url` is set. On stop it flushes the outbox until it is

@@ -13,14 +13,14 @@ use crate::store::Store;
 /// The transport settings (from the realtime and network flag groups).
 #[derive(Debug, Clone)]
 pub struct TransportsConfig {
-    pub max_connections: usize,
-    pub max_payload: usize,
-    pub socket_event_rate: u32,
-    pub socket_event_burst: u32,
-    pub ping_interval: Duration,
-    pub ping_timeout: Duration,
-    pub write_timeout: Duration,
-    pub body_read_timeout: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) max_payload: usize,
+    pub(crate) socket_event_rate: u32,
+    pub(crate) socket_event_burst: u32,
+    pub(crate) ping_interval: Duration,
+    pub(crate) ping_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
 }
 
 pub struct Transports {

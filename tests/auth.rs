@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::{TestServer, assert_error, edit_user, keys};
 use napalmsky::accounts::parse_id;
+use napalmsky::clock::Clock;
 use napalmsky::store::records::BanStatus;
 use serde_json::json;
 
@@ -465,5 +466,32 @@ async fn bare_tokens_work_like_bearer_tokens() {
         &server.get("/user/me", Some("not-a-token")).await,
         401,
         "Invalid or expired session",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signup_and_login_record_the_client_address() {
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1000).await;
+    let (user, _) = server
+        .permanent("Ann", "ann@example.com", "password1")
+        .await;
+    let id = parse_id(&user).unwrap();
+    let recorded = || {
+        let reader = server.running().internals().store().read().unwrap();
+        let record = reader.user_ips(&id).unwrap().expect("a record");
+        let seen = record.addresses.into_iter();
+        seen.map(|a| (a.ip, a.last_seen_at)).collect::<Vec<_>>()
+    };
+    let signed_up_at = server.clock.now_ms();
+    assert_eq!(recorded(), vec![("127.0.0.1".to_owned(), signed_up_at)]);
+    server.clock.advance(Duration::from_secs(60));
+    assert_eq!(
+        server.login("ann@example.com", "password1").await.status,
+        200
+    );
+    assert_eq!(
+        recorded(),
+        vec![("127.0.0.1".to_owned(), signed_up_at + 60_000)],
+        "the same address again: seen later, not twice"
     );
 }

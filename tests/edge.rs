@@ -141,8 +141,9 @@ async fn health_has_the_original_shape_and_real_store_numbers() {
     assert!(body["store"]["commits"].as_u64().unwrap() >= 1);
     // Two signups, plus the startup cleanup pass (a write that found nothing to purge).
     assert!(body["store"]["writes"].as_u64().unwrap() >= 2);
-    // Each signup wrote a user and a session: four outbox entries wait for the sync.
-    assert_eq!(body["sync"]["outboxDepth"], 4);
+    // Each signup wrote a user, a session and the user's recorded address: six outbox
+    // entries wait for the sync.
+    assert_eq!(body["sync"]["outboxDepth"], 6);
     assert_eq!(body["sync"]["enabled"], false);
     assert_eq!(body["sync"]["oldestPendingAgeMs"], 0);
 }
@@ -424,7 +425,8 @@ async fn metrics_speak_prometheus_text() {
     );
     let text = response.text().await.unwrap();
     assert!(text.contains("\nnapalmsky_store_users 1\n"), "{text}");
-    assert!(text.contains("\nnapalmsky_outbox_depth 2\n"), "{text}");
+    // A user, its session and its recorded address.
+    assert!(text.contains("\nnapalmsky_outbox_depth 3\n"), "{text}");
     assert!(
         text.contains("# TYPE napalmsky_sync_rows_total counter"),
         "{text}"

@@ -146,7 +146,9 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
         json!([
             {"ip": "203.0.113.1", "lastSeenAt": common::T0 + 2},
             {"ip": "2001:db8::1", "lastSeenAt": common::T0 + 1},
-        ])
+            {"ip": "127.0.0.1", "lastSeenAt": common::T0},
+        ]),
+        "the signup's own address, then the two recorded later"
     );
     let rows: i64 = pg
         .query_one("SELECT count(*) FROM chat_history", &[])
@@ -287,8 +289,9 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
     let health = server.get("/health", None).await;
     assert_eq!(health.body["sync"]["rowsRejected"], 1);
 
-    // A refused new user and its session in one write: the session cannot follow its user
-    // (foreign key), so both are set aside, and a later healthy signup still gets through.
+    // A refused new user, its session and its recorded address in one write: the session and
+    // the address cannot follow their user (foreign key), so all three are set aside, and a
+    // later healthy signup still gets through.
     let store = &server.running().internals().store();
     store
         .write(|tx| {
@@ -314,7 +317,7 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
     let (later, _) = server.guest("later").await;
     wait_until(10, "the sync to drain again", || synced(&server)).await;
     let health = server.get("/health", None).await;
-    assert_eq!(health.body["sync"]["rowsRejected"], 3);
+    assert_eq!(health.body["sync"]["rowsRejected"], 4);
     let later_rows = client(&url)
         .await
         .query(
@@ -326,7 +329,7 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
     assert_eq!(later_rows.len(), 1, "later signups are mirrored");
     let metrics = server.metrics_text().await;
     assert!(
-        metrics.contains("napalmsky_sync_rows_rejected_total 3"),
+        metrics.contains("napalmsky_sync_rows_rejected_total 4"),
         "{metrics}"
     );
     let pg = client(&url).await;
@@ -363,8 +366,8 @@ async fn a_record_postgres_refuses_is_set_aside_and_the_rest_keeps_syncing() {
     };
     let report = napalmsky::sync::replay::replay(&args).await.unwrap();
     assert_eq!(
-        report.rows_rejected, 3,
-        "the two refused users and the session behind one"
+        report.rows_rejected, 4,
+        "the two refused users, and the session and address behind one"
     );
     assert!(report.rows_written > 0);
 }

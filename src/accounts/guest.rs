@@ -77,7 +77,6 @@ pub fn create_guest(
     mut user: User,
     session: NewSession,
 ) -> Result<(), StoreError> {
-    let mut session = session.into_session(user.id);
     tx.put_user(&mut user)?;
-    tx.put_session(&mut session)
+    session.open(tx, user.id)
 }

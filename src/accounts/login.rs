@@ -176,8 +176,7 @@ pub fn login(
         tx.put_user(&mut user)?;
     }
     let token = session.token;
-    let mut session = session.into_session(user_id);
-    tx.put_session(&mut session)?;
+    session.open(tx, user_id)?;
     Ok(Ok(LoggedIn {
         user: Box::new(user),
         token,

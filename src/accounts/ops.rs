@@ -1,6 +1,8 @@
 //! The small account writes: sessions (their shape, deletion, purge) and the profile. Each is
 //! one store transaction that decides before it writes (see `store::Tx`).
 
+use std::net::IpAddr;
+
 use crate::clock::Millis;
 use crate::store::records::{Session, User};
 use crate::store::{Id, StoreError, Tx};
@@ -16,7 +18,19 @@ pub struct NewSession {
 }
 
 impl NewSession {
-    pub(super) fn into_session(self, user_id: Id) -> Session {
+    /// Writes the session and notes its client address among the user's recorded addresses
+    /// (bans need them). An address that does not parse (the import's `unknown`) is not noted.
+    pub(super) fn open(self, tx: &mut Tx<'_>, user_id: Id) -> Result<(), StoreError> {
+        let ip = self.ip_address.parse::<IpAddr>().ok();
+        let now = self.now;
+        tx.put_session(&mut self.into_session(user_id))?;
+        match ip {
+            Some(ip) => tx.record_ip(user_id, ip, now),
+            None => Ok(()),
+        }
+    }
+
+    fn into_session(self, user_id: Id) -> Session {
         Session {
             token: self.token,
             user_id,

@@ -1,5 +1,5 @@
-//! The HTTP handle: what the routes are built with. The server builds it once; a handler gets
-//! `&Arc<Http>` and reaches nothing else.
+//! The HTTP handle: what the routes are built with. The server builds it once (a struct
+//! literal in `server/state.rs`); a handler gets `&Arc<Http>` and reaches nothing else.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,42 +37,11 @@ pub struct Http {
     pub(crate) reels: ReelCursors,
     pub(crate) sync: Arc<SyncStatus>,
     pub(crate) shedder: Arc<LoadShedder>,
-    tasks: TaskTracker,
-}
-
-/// Everything [`Http`] is built from.
-pub struct HttpParts {
-    pub(crate) config: HttpConfig,
-    pub(crate) store: Arc<Store>,
-    pub(crate) clock: SharedClock,
-    pub(crate) hasher: PasswordHasher,
-    pub(crate) limits: RateLimits,
-    pub(crate) realtime: Arc<Realtime>,
-    pub(crate) transports: Arc<Transports>,
-    pub(crate) sync: Arc<SyncStatus>,
-    pub(crate) shedder: Arc<LoadShedder>,
     /// Shutdown waits for the tasks a request starts (an expired session's deletion).
     pub(crate) tasks: TaskTracker,
 }
 
 impl Http {
-    pub fn new(parts: HttpParts) -> Arc<Self> {
-        Arc::new(Self {
-            origins: parts.config.net.origins(),
-            config: parts.config,
-            store: parts.store,
-            clock: parts.clock,
-            hasher: parts.hasher,
-            limits: parts.limits,
-            realtime: parts.realtime,
-            transports: parts.transports,
-            reels: ReelCursors::default(),
-            sync: parts.sync,
-            shedder: parts.shedder,
-            tasks: parts.tasks,
-        })
-    }
-
     /// Spawns a task that shutdown waits for.
     pub(crate) fn spawn<F>(&self, task: F)
     where

@@ -27,7 +27,7 @@ pub use error::ApiError;
 pub use route_table::{RateClass, Route, Weight};
 
 pub use client_ip::client_ip;
-pub use http::{Http, HttpConfig, HttpParts};
+pub use http::{Http, HttpConfig};
 pub use listener::bind;
 pub use load_shed::LoadShedder;
 pub use rate_limit::{RateLimiter, RateLimits};

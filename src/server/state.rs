@@ -7,12 +7,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::accounts::PasswordHasher;
-use crate::app::{Realtime, RealtimeConfig};
+use crate::app::{Realtime, RealtimeConfig, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::net::{
-    Http, HttpConfig, HttpParts, LoadShedder, RateLimits, Transports, TransportsConfig,
-};
+use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports, TransportsConfig};
 use crate::store::Store;
 
 pub(crate) struct AppState {
@@ -56,19 +54,21 @@ impl AppState {
             shedder.clone(),
             requests_over.clone(),
         );
-        let http = Http::new(HttpParts {
+        let http = Arc::new(Http {
             config: HttpConfig {
                 net: config.net.clone(),
                 rules: config.rules.clone(),
                 accounts: config.accounts.clone(),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },
+            origins: config.net.origins(),
             limits: RateLimits::new(&config.limits, &clock),
             store,
             clock,
             hasher,
             realtime,
             transports,
+            reels: ReelCursors::default(),
             sync: Arc::default(),
             shedder,
             tasks: tasks.clone(),

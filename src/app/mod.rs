@@ -19,6 +19,6 @@ pub use auth::SocketAuth;
 pub use events::event_command;
 pub use hub::Hub;
 pub use outlet::{Out, Outlet};
-pub use realtime::{Realtime, RealtimeConfig};
+pub use realtime::Realtime;
 pub use reel::ReelCursors;
 pub use ticker::spawn_tickers;

@@ -1,11 +1,11 @@
 //! The realtime handle: the hub plus what applying the domain's effects needs (the store for
 //! durable effects and socket authentication, the business clock, the task tracker shutdown waits for). The transports
-//! and the HTTP routes that touch realtime are built with one `Arc<Realtime>`.
+//! and the HTTP routes that touch realtime are built with one `Arc<Realtime>`; its flag group
+//! (`config()`) is also what the transports read their limits from.
 
 use std::future::Future;
 use std::ops::Deref;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
@@ -15,26 +15,14 @@ use super::auth::{SocketAuth, authenticate_token};
 use super::hub::Hub;
 use super::persist::{self, PersistQueue};
 use crate::clock::SharedClock;
+use crate::config::RealtimeConfig;
 use crate::domain::{Command, DomainConfig, Effect, SocketId};
 use crate::proto::socketio;
 use crate::store::Store;
 
-/// The realtime thresholds that are not domain rules: transport and broadcast settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RealtimeConfig {
-    pub(crate) domain: DomainConfig,
-    /// Frames queued per socket before a slow reader is disconnected.
-    pub(crate) send_queue_capacity: usize,
-    /// Socket count at which a capacity warning is logged.
-    pub(crate) connections_warning: usize,
-    pub(crate) presence_interval: Duration,
-    pub(crate) presence_broadcast_max: usize,
-    pub(crate) ping_interval: Duration,
-    pub(crate) ping_timeout: Duration,
-}
-
 pub struct Realtime {
     hub: Hub,
+    /// The realtime flags: presence ticks, heartbeat, send queues, transport limits.
     config: RealtimeConfig,
     store: Arc<Store>,
     clock: SharedClock,
@@ -56,6 +44,7 @@ impl Realtime {
     /// Builds the hub and starts the persistence worker on `tasks`. The worker stops once
     /// `requests_over` is cancelled and what was queued before is written.
     pub fn start(
+        domain: DomainConfig,
         config: RealtimeConfig,
         store: Arc<Store>,
         clock: SharedClock,
@@ -65,9 +54,9 @@ impl Realtime {
         let (queue, inbox) = persist::queue();
         let realtime = Arc::new(Self {
             hub: Hub::new(
-                config.domain.clone(),
+                domain,
                 config.send_queue_capacity,
-                config.connections_warning,
+                config.connections_warning as usize,
             ),
             config,
             store: store.clone(),

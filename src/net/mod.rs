@@ -31,5 +31,5 @@ pub use http::{Http, HttpConfig};
 pub use listener::bind;
 pub use load_shed::LoadShedder;
 pub use rate_limit::{RateLimiter, RateLimits};
-pub use realtime::{Transports, TransportsConfig};
+pub use realtime::Transports;
 pub(crate) use router::handle;

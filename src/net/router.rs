@@ -96,24 +96,24 @@ fn limiter(state: &Http, rate: RateClass) -> Option<&RateLimiter> {
     }
 }
 
-async fn limited(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
-    // Express routes are not strict about one trailing slash.
-    let path = request.uri().path();
-    let path = if path.len() > 1 {
-        path.strip_suffix('/').unwrap_or(path)
-    } else {
-        path
+/// Express routes are not strict about one trailing slash.
+fn route_path(path: &str) -> &str {
+    match path.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed,
+        _ => path,
     }
-    .to_owned();
-    let found = TABLE.find(request.method(), &path);
+}
+
+async fn limited(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> Resp {
+    let found = TABLE.find(request.method(), route_path(request.uri().path()));
     let Some(limiter) = limiter(state, found.rate) else {
-        return route(state, ip, request, path, found).await;
+        return route(state, ip, request, found).await;
     };
     let decision = limiter.hit(ip);
     let mut response = if decision.limited {
         limiter.limited_response(&decision)
     } else {
-        route(state, ip, request, path, found).await
+        route(state, ip, request, found).await
     };
     limiter.finish(ip, response.status());
     limiter.decorate(&mut response, &decision);
@@ -124,13 +124,12 @@ async fn route(
     state: &Arc<Http>,
     ip: IpAddr,
     request: Request<Incoming>,
-    path: String,
     found: Found<'_>,
 ) -> Resp {
     let answer = match found.route {
         None => Err(ApiError::NoRoute {
             method: request.method().clone(),
-            path,
+            path: route_path(request.uri().path()).to_owned(),
         }),
         Some(route) if route.weight == Weight::Heavy && state.shedder.is_active() => {
             Err(ApiError::Busy)
@@ -197,6 +196,15 @@ mod tests {
                 .map_or(RateClass::None, |&(_, rate)| rate);
             assert_eq!(route.rate, mount, "{}", route.path);
         }
+    }
+
+    #[test]
+    fn one_trailing_slash_is_ignored() {
+        assert_eq!(route_path("/user/me/"), "/user/me");
+        assert_eq!(route_path("/user/me"), "/user/me");
+        assert_eq!(route_path("/"), "/");
+        assert_eq!(route_path("/socket.io/"), "/socket.io");
+        assert_eq!(route_path("/user/me//"), "/user/me/", "only one");
     }
 
     #[test]

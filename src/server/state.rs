@@ -7,10 +7,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::accounts::PasswordHasher;
-use crate::app::{Realtime, RealtimeConfig, ReelCursors};
+use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports, TransportsConfig};
+use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
 use crate::store::Store;
 
 pub(crate) struct AppState {
@@ -40,7 +40,8 @@ impl AppState {
         let tasks = TaskTracker::new();
         let requests_over = CancellationToken::new();
         let realtime = Realtime::start(
-            realtime_config(&config),
+            config.domain(),
+            config.realtime.clone(),
             store.clone(),
             clock.clone(),
             tasks.clone(),
@@ -50,7 +51,7 @@ impl AppState {
         let transports = Transports::new(
             realtime.clone(),
             store.clone(),
-            transports_config(&config),
+            config.net.body_read_timeout,
             shedder.clone(),
             requests_over.clone(),
         );
@@ -87,32 +88,5 @@ impl AppState {
         F: std::future::Future<Output = ()> + Send + 'static,
     {
         self.tasks.spawn(task);
-    }
-}
-
-fn transports_config(config: &Config) -> TransportsConfig {
-    let realtime = &config.realtime;
-    TransportsConfig {
-        max_connections: realtime.max_connections as usize,
-        max_payload: realtime.max_payload,
-        socket_event_rate: realtime.socket_event_rate,
-        socket_event_burst: realtime.socket_event_burst,
-        ping_interval: realtime.ping_interval,
-        ping_timeout: realtime.ping_timeout,
-        write_timeout: realtime.write_timeout,
-        body_read_timeout: config.net.body_read_timeout,
-    }
-}
-
-fn realtime_config(config: &Config) -> RealtimeConfig {
-    let realtime = &config.realtime;
-    RealtimeConfig {
-        domain: config.domain(),
-        send_queue_capacity: realtime.send_queue_capacity,
-        connections_warning: realtime.connections_warning as usize,
-        presence_interval: realtime.presence_interval,
-        presence_broadcast_max: realtime.presence_broadcast_max,
-        ping_interval: realtime.ping_interval,
-        ping_timeout: realtime.ping_timeout,
     }
 }

@@ -11,7 +11,7 @@ mod transports;
 mod websocket;
 mod ws_frames;
 
-pub use transports::{Transports, TransportsConfig};
+pub use transports::Transports;
 
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ fn engine_error(code: u8, message: &str) -> Resp {
 /// Too many connections, or memory at the critical level: new transports are refused before
 /// they cost anything.
 fn at_capacity(state: &Transports) -> Option<Resp> {
-    let limit = state.config.max_connections;
+    let limit = state.realtime.config().max_connections as usize;
     (state.shedder.is_active() || state.realtime.socket_count() >= limit).then(|| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,

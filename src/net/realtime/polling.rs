@@ -131,8 +131,8 @@ pub async fn post(state: &Arc<Transports>, sid: &str, body: Incoming) -> Resp {
     let Some(polling) = state.polling.get(sid) else {
         return unknown_sid();
     };
-    let config = &state.config;
-    let bytes = match read_limited(body, config.max_payload, config.body_read_timeout).await {
+    let max_payload = state.realtime.config().max_payload;
+    let bytes = match read_limited(body, max_payload, state.body_read_timeout).await {
         Ok(bytes) => bytes,
         Err(BodyError::TimedOut) => {
             polling.outlet.close();
@@ -174,11 +174,10 @@ mod tests {
     use tokio_util::task::TaskTracker;
 
     use super::*;
-    use crate::app::{Realtime, RealtimeConfig};
+    use crate::app::Realtime;
     use crate::clock::ManualClock;
     use crate::domain::DomainConfig;
     use crate::net::LoadShedder;
-    use crate::net::realtime::TransportsConfig;
     use crate::store::Store;
 
     fn transports(dir: &std::path::Path) -> Arc<Transports> {
@@ -186,35 +185,25 @@ mod tests {
         let store = Arc::new(
             Store::open(dir, 10, 10, Duration::from_secs(60), clock.clone()).expect("store"),
         );
-        let ping_interval = Duration::from_secs(25);
-        let ping_timeout = Duration::from_secs(20);
+        let mut flags = crate::config::Config::defaults().realtime;
+        flags.send_queue_capacity = 16;
         let realtime = Realtime::start(
-            RealtimeConfig {
-                domain: DomainConfig::default(),
-                send_queue_capacity: 16,
-                connections_warning: 100,
-                presence_interval: Duration::from_secs(2),
-                presence_broadcast_max: 8,
-                ping_interval,
-                ping_timeout,
-            },
+            DomainConfig::default(),
+            flags,
             store.clone(),
             clock,
             TaskTracker::new(),
             CancellationToken::new(),
         );
-        let config = TransportsConfig {
-            max_connections: 100,
-            max_payload: 1_000_000,
-            socket_event_rate: 20,
-            socket_event_burst: 60,
-            ping_interval,
-            ping_timeout,
-            write_timeout: Duration::from_secs(10),
-            body_read_timeout: Duration::from_secs(10),
-        };
         let shedder = Arc::new(LoadShedder::default());
-        Transports::new(realtime, store, config, shedder, CancellationToken::new())
+        let body_read_timeout = Duration::from_secs(10);
+        Transports::new(
+            realtime,
+            store,
+            body_read_timeout,
+            shedder,
+            CancellationToken::new(),
+        )
     }
 
     async fn body(response: Resp) -> (StatusCode, String) {

@@ -36,8 +36,8 @@ impl SocketSession {
     pub fn new(state: Arc<Transports>, socket: SocketId, outlet: Arc<Outlet>) -> Self {
         let now = state.realtime.monotonic_ms();
         let bucket = TokenBucket::new(
-            state.config.socket_event_rate,
-            state.config.socket_event_burst,
+            state.realtime.config().socket_event_rate,
+            state.realtime.config().socket_event_burst,
             now,
         );
         Self {
@@ -52,7 +52,7 @@ impl SocketSession {
 
     /// The Engine.IO handshake for this connection.
     pub fn open_packet(&self, sid: &str, upgrades: &[&str]) -> String {
-        let config = &self.state.config;
+        let config = self.state.realtime.config();
         engine::open_packet(
             sid,
             upgrades,

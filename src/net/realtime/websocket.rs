@@ -91,9 +91,9 @@ async fn run(state: Arc<Transports>, stream: TcpStream, mut early: Vec<u8>) {
 
     let mut connection = Connection {
         stream,
-        decoder: Decoder::new(state.config.max_payload),
+        decoder: Decoder::new(state.realtime.config().max_payload),
         outgoing: Outgoing::default(),
-        write_timeout: state.config.write_timeout,
+        write_timeout: state.realtime.config().write_timeout,
     };
     let received = connection.receive(&mut early, &mut session, &outlet);
     drop(early);

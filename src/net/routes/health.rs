@@ -41,7 +41,7 @@ pub async fn health(state: &Arc<Http>, _call: Call) -> Answer {
     let counts = state.realtime.counts();
     let users = counts.users_connected as u64;
     let sockets = state.realtime.socket_count() as u64;
-    let limit = state.transports.config.max_connections;
+    let limit = state.realtime.config().max_connections;
     let caches = state.store.caches();
     let outbox_age = store.outbox_oldest_at.map(|at| (now - at).max(0));
     Ok(ok(&json!({

@@ -128,10 +128,6 @@ impl Hub {
         self.online_users.store(online, Ordering::Relaxed);
     }
 
-    pub fn user_of(&self, socket: SocketId) -> Option<UserId> {
-        lock(&self.domain).user_of(socket)
-    }
-
     /// Queues `frame` for each socket; returns the sockets that had to be dropped.
     pub fn deliver(&self, to: &[SocketId], frame: &Bytes) -> Vec<SocketId> {
         let mut dropped = Vec::new();

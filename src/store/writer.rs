@@ -89,8 +89,11 @@ pub(super) fn run(
                 } else {
                     tracing::error!(error = %error, "a write job failed; its batch was rolled back");
                 }
+                // After a failed commit the store is failed for every write, these included:
+                // they get the same answer as the writes refused later (the cause is logged).
+                let answer = if fatal { StoreError::Failed } else { error };
                 for done in completions {
-                    done(Err(error.clone()));
+                    done(Err(answer.clone()));
                 }
             }
         }

@@ -6,7 +6,7 @@
 //! `accounts`, `calls` (services: rules as store transactions) -> `store` (redb + rkyv, group
 //! commit, outbox, caches) -> `clock`. `domain` (pure realtime rules) and `proto` (pure
 //! Engine.IO/Socket.IO codec) sit below `app`; `config` (the flag groups, plain data) below
-//! `net` and `server`; `sync` (the Postgres mirror) below `net` and `server`.
+//! `app`, `net` and `server`; `sync` (the Postgres mirror) below `net` and `server`.
 //! `tests/layering.rs` keeps it one way.
 
 pub mod accounts;

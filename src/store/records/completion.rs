@@ -66,3 +66,8 @@ pub(super) fn current(
 pub(super) fn each(reader: &Reader, each: Each<'_, Completion>) -> Result<(), StoreError> {
     reader.each_in(COMPLETIONS, each)
 }
+
+/// How many records there are, without reading them.
+pub(super) fn count(reader: &Reader) -> Result<u64, StoreError> {
+    Ok(reader.count(COMPLETIONS)?)
+}

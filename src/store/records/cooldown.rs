@@ -119,3 +119,8 @@ pub(super) fn current(reader: &Reader, key: &[u8]) -> Result<Option<Option<Coold
 pub(super) fn each(reader: &Reader, each: Each<'_, Cooldown>) -> Result<(), StoreError> {
     reader.each_in(COOLDOWNS, each)
 }
+
+/// How many records there are, without reading them.
+pub(super) fn count(reader: &Reader) -> Result<u64, StoreError> {
+    Ok(reader.count(COOLDOWNS)?)
+}

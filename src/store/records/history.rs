@@ -150,6 +150,11 @@ pub(super) fn each(reader: &Reader, each: Each<'_, HistoryEntry>) -> Result<(), 
     reader.each_in(HISTORY_ARCHIVE, each)
 }
 
+/// How many records there are, without reading them.
+pub(super) fn count(reader: &Reader) -> Result<u64, StoreError> {
+    Ok(reader.count(HISTORY)? + reader.count(HISTORY_ARCHIVE)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

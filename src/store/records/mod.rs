@@ -73,6 +73,16 @@ impl Reader {
         Ok(found.map(|f| f.unwrap_or_else(|| Current::Deleted(kind, key.to_vec()))))
     }
 
+    /// How many records `all_records` walks, from the tables' lengths (no record is read).
+    pub fn record_count(&self) -> Result<u64, StoreError> {
+        Ok(user::count(self)?
+            + session::count(self)?
+            + history::count(self)?
+            + completion::count(self)?
+            + cooldown::count(self)?
+            + user_ips::count(self)?)
+    }
+
     /// Every record of every mirrored kind (for `replay --full` and verification), users
     /// first so that rows referring to them come after them.
     pub fn all_records(

@@ -135,3 +135,8 @@ pub(super) fn current(reader: &Reader, key: &[u8]) -> Result<Option<Option<Sessi
 pub(super) fn each(reader: &Reader, each: Each<'_, Session>) -> Result<(), StoreError> {
     reader.each_in(SESSIONS, each)
 }
+
+/// How many records there are, without reading them.
+pub(super) fn count(reader: &Reader) -> Result<u64, StoreError> {
+    Ok(reader.count(SESSIONS)?)
+}

@@ -260,3 +260,8 @@ pub(super) fn current(reader: &Reader, key: &[u8]) -> Result<Option<Option<User>
 pub(super) fn each(reader: &Reader, each: Each<'_, User>) -> Result<(), StoreError> {
     reader.each_in(USERS, each)
 }
+
+/// How many records there are, without reading them.
+pub(super) fn count(reader: &Reader) -> Result<u64, StoreError> {
+    Ok(reader.count(USERS)?)
+}

@@ -121,6 +121,11 @@ pub(super) fn each(reader: &Reader, each: Each<'_, UserIps>) -> Result<(), Store
     reader.each_in(USER_IPS, each)
 }
 
+/// How many records there are, without reading them.
+pub(super) fn count(reader: &Reader) -> Result<u64, StoreError> {
+    Ok(reader.count(USER_IPS)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

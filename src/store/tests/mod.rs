@@ -4,4 +4,5 @@
 mod batch_failure;
 mod commit_failure;
 mod older_version;
+mod record_count;
 mod support;

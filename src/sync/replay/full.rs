@@ -83,12 +83,7 @@ pub(super) async fn push_everything(
 
 /// Every mirrored record, for the progress total.
 fn count_records(store: &Store) -> Result<u64, StoreError> {
-    let mut total = 0;
-    store.read()?.all_records(|_| {
-        total += 1;
-        Ok(())
-    })?;
-    Ok(total)
+    store.read()?.record_count()
 }
 
 /// The records as they are read, and the reading thread's outcome.

@@ -122,5 +122,5 @@ pub(super) fn each(reader: &Reader, each: Each<'_, Cooldown>) -> Result<(), Stor
 
 /// How many records there are, without reading them.
 pub(super) fn count(reader: &Reader) -> Result<u64, StoreError> {
-    Ok(reader.count(COOLDOWNS)?)
+    reader.count(COOLDOWNS)
 }

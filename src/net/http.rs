@@ -55,9 +55,4 @@ impl Http {
     pub fn purge_expired(&self, now: i64) -> usize {
         self.limits.purge_expired() + self.reels.purge(now)
     }
-
-    /// Whether load shedding is on (set by the memory monitor).
-    pub fn shedder(&self) -> &LoadShedder {
-        &self.shedder
-    }
 }

@@ -85,12 +85,12 @@ fn check_memory(state: &Arc<AppState>) {
     };
     let mib = rss / (1024 * 1024);
     let config = &state.config;
-    if state.http.shedder().update(
+    if state.http.shedder.update(
         mib,
         config.operations.memory_warning_mb,
         config.operations.memory_critical_mb,
     ) {
-        if state.http.shedder().is_active() {
+        if state.http.shedder.is_active() {
             tracing::error!(
                 rss_mib = mib,
                 "memory at the critical level: refusing new connections and heavy routes"

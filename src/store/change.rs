@@ -21,6 +21,9 @@ pub enum RecordKind {
     History,
     Completion,
     UserIps,
+    Report,
+    BanRecord,
+    IpBan,
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "the users' recorded addresses",
         include_str!("sql/003_user_ips.sql"),
     ),
+    (
+        4,
+        "reports, ban records and IP bans mirrored",
+        include_str!("sql/004_moderation.sql"),
+    ),
 ];
 
 /// Creates or upgrades the schema. Each migration runs in its own transaction with its

@@ -6,9 +6,12 @@
 //! here, a `RecordKind` variant (`change.rs`), and its line in each list below; the
 //! exhaustive `match` on `RecordKind` refuses to compile until the arms exist.
 
+mod ban_record;
 mod completion;
 mod cooldown;
 mod history;
+mod ip_ban;
+mod report;
 mod session;
 mod user;
 mod user_ips;
@@ -19,9 +22,12 @@ pub use super::change::{ChangeOp, OutboxEntry, RecordKind};
 use super::error::StoreError;
 pub use super::id::Id;
 use super::read::Reader;
+pub use ban_record::BanRecord;
 pub use completion::Completion;
 pub use cooldown::{Cooldown, ordered};
 pub use history::{HistoryEntry, history_key};
+pub use ip_ban::IpBan;
+pub use report::{Report, Reporter};
 pub(super) use session::SESSIONS;
 pub use session::{ArchivedSession, Session};
 pub(super) use user::USERS;
@@ -29,7 +35,7 @@ pub use user::{
     AccountType, ArchivedAccountType, ArchivedBanStatus, ArchivedGender, ArchivedLastSession,
     ArchivedPaidStatus, ArchivedUser, BanStatus, Gender, LastSession, PaidStatus, User,
 };
-pub use user_ips::{RECORDED_IPS_KEPT, SeenAddress, UserIps};
+pub use user_ips::{RECORDED_IPS_KEPT, SIGHTING_REFRESH_MS, SeenAddress, UserIps};
 
 /// A durable record in its current state, or the fact that it no longer exists.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +46,9 @@ pub enum Current {
     Completion(Completion),
     Cooldown(Cooldown),
     UserIps(UserIps),
+    Report(Report),
+    BanRecord(BanRecord),
+    IpBan(IpBan),
     /// The record is gone: delete its mirror row. The key is the outbox key.
     Deleted(RecordKind, Vec<u8>),
 }
@@ -51,7 +60,10 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     cooldown::create_tables(txn)?;
     history::create_tables(txn)?;
     completion::create_tables(txn)?;
-    user_ips::create_tables(txn)
+    user_ips::create_tables(txn)?;
+    report::create_tables(txn)?;
+    ban_record::create_tables(txn)?;
+    ip_ban::create_tables(txn)
 }
 
 impl Reader {
@@ -69,6 +81,11 @@ impl Reader {
                 completion::current(self, key)?.map(|f| f.map(Current::Completion))
             }
             RecordKind::UserIps => user_ips::current(self, key)?.map(|f| f.map(Current::UserIps)),
+            RecordKind::Report => report::current(self, key)?.map(|f| f.map(Current::Report)),
+            RecordKind::BanRecord => {
+                ban_record::current(self, key)?.map(|f| f.map(Current::BanRecord))
+            }
+            RecordKind::IpBan => ip_ban::current(self, key)?.map(|f| f.map(Current::IpBan)),
         };
         Ok(found.map(|f| f.unwrap_or_else(|| Current::Deleted(kind, key.to_vec()))))
     }
@@ -80,7 +97,10 @@ impl Reader {
             + history::count(self)?
             + completion::count(self)?
             + cooldown::count(self)?
-            + user_ips::count(self)?)
+            + user_ips::count(self)?
+            + report::count(self)?
+            + ban_record::count(self)?
+            + ip_ban::count(self)?)
     }
 
     /// Every record of every mirrored kind (for `replay --full` and verification), users
@@ -94,6 +114,9 @@ impl Reader {
         history::each(self, &mut |h| each(Current::History(h)))?;
         completion::each(self, &mut |c| each(Current::Completion(c)))?;
         cooldown::each(self, &mut |c| each(Current::Cooldown(c)))?;
-        user_ips::each(self, &mut |r| each(Current::UserIps(r)))
+        user_ips::each(self, &mut |r| each(Current::UserIps(r)))?;
+        report::each(self, &mut |r| each(Current::Report(r)))?;
+        ban_record::each(self, &mut |b| each(Current::BanRecord(b)))?;
+        ip_ban::each(self, &mut |b| each(Current::IpBan(b)))
     }
 }

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -39,7 +39,14 @@ impl Record for UserIps {
     const TYPE_NAME: &'static str = "napalmsky.user_ips.v1.rkyv08-unaligned-le";
 }
 
+/// A sighting of the address a user was last seen from is not rewritten sooner than this:
+/// every socket connection authenticates, and a write per connection would buy nothing.
+pub const SIGHTING_REFRESH_MS: Millis = 10 * 60 * 1000;
+
 const USER_IPS: TableDefinition<Id, Rkyv<UserIps>> = TableDefinition::new("user_ips");
+/// (address, user) -> last seen: who else uses an address (the auto-ban spares shared ones).
+/// Holds exactly the addresses the `user_ips` records hold.
+const ADDRESS_USERS: TableDefinition<(&str, Id), Millis> = TableDefinition::new("address_users");
 
 impl UserIps {
     /// Records `ip` as seen at `now`: its time updated if known, added otherwise, the least
@@ -70,6 +77,14 @@ impl UserIps {
         self.addresses.truncate(RECORDED_IPS_KEPT);
         true
     }
+
+    /// Whether `ip` is the latest address and was seen less than [`SIGHTING_REFRESH_MS`] ago.
+    fn seen_lately(&self, ip: IpAddr, now: Millis) -> bool {
+        let ip = ip.to_canonical().to_string();
+        self.addresses.first().is_some_and(|latest| {
+            latest.ip == ip && now.saturating_sub(latest.last_seen_at) < SIGHTING_REFRESH_MS
+        })
+    }
 }
 
 impl Tx<'_> {
@@ -81,7 +96,7 @@ impl Tx<'_> {
                 addresses: Vec::new(),
                 version: 0,
             });
-        if !record.saw(ip, now) {
+        if record.seen_lately(ip, now) || !record.saw(ip, now) {
             return Ok(());
         }
         self.put_user_ips(&mut record)
@@ -89,6 +104,14 @@ impl Tx<'_> {
 
     /// Inserts or replaces a user's recorded addresses (also used by the import).
     pub fn put_user_ips(&mut self, record: &mut UserIps) -> Result<(), StoreError> {
+        let old = tables::owned(&self.txn().open_table(USER_IPS)?, record.user_id)?;
+        let mut index = self.txn().open_table(ADDRESS_USERS)?;
+        for seen in old.iter().flat_map(|old| &old.addresses) {
+            index.remove((seen.ip.as_str(), record.user_id))?;
+        }
+        for seen in &record.addresses {
+            index.insert((seen.ip.as_str(), record.user_id), seen.last_seen_at)?;
+        }
         record.version = self.enqueue(RecordKind::UserIps, ChangeOp::Upsert, &record.user_id)?;
         let bytes = encode(record)?;
         self.txn()
@@ -96,6 +119,28 @@ impl Tx<'_> {
             .insert(record.user_id, Stored::<UserIps>::new(&bytes))?;
         Ok(())
     }
+
+    /// A user's recorded addresses, most recently seen first.
+    pub fn user_ips(&self, user_id: &Id) -> Result<Option<UserIps>, StoreError> {
+        tables::owned(&self.txn().open_table(USER_IPS)?, user_id)
+    }
+
+    /// Every user recorded at `ip`, with when they were last seen there.
+    pub fn users_seen_at(&self, ip: &str) -> Result<Vec<(Id, Millis)>, StoreError> {
+        users_in(&self.txn().open_table(ADDRESS_USERS)?, ip)
+    }
+}
+
+fn users_in(
+    index: &impl ReadableTable<(&'static str, Id), Millis>,
+    ip: &str,
+) -> Result<Vec<(Id, Millis)>, StoreError> {
+    let mut found = Vec::new();
+    for entry in index.range((ip, [0; 16])..=(ip, [0xff; 16]))? {
+        let (key, seen) = entry?;
+        found.push((key.value().1, seen.value()));
+    }
+    Ok(found)
 }
 
 impl Reader {
@@ -103,12 +148,35 @@ impl Reader {
     pub fn user_ips(&self, user_id: &Id) -> Result<Option<UserIps>, StoreError> {
         self.owned(USER_IPS, user_id)
     }
+
+    /// Every user recorded at `ip`, with when they were last seen there.
+    pub fn users_seen_at(&self, ip: &str) -> Result<Vec<(Id, Millis)>, StoreError> {
+        users_in(&self.txn().open_table(ADDRESS_USERS)?, ip)
+    }
 }
 
 // The registry's hooks (`records/mod.rs`).
 
 pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, USER_IPS)
+    tables::create(txn, USER_IPS)?;
+    tables::create(txn, ADDRESS_USERS)?;
+    index_addresses_written_before_the_index(txn)
+}
+
+/// A data directory written before the address index existed gets it built once, at open.
+fn index_addresses_written_before_the_index(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let records = txn.open_table(USER_IPS)?;
+    let mut index = txn.open_table(ADDRESS_USERS)?;
+    if !index.is_empty()? || records.is_empty()? {
+        return Ok(());
+    }
+    for entry in records.iter()? {
+        let record = entry?.1.value().to_record()?;
+        for seen in &record.addresses {
+            index.insert((seen.ip.as_str(), record.user_id), seen.last_seen_at)?;
+        }
+    }
+    Ok(())
 }
 
 /// The outbox key is the user id. `None`: not a key this build writes.

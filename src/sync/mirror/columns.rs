@@ -54,14 +54,21 @@ pub(crate) fn table<R: Mirrored>() -> &'static Table<R> {
 }
 
 /// The mirror key of a record the store deleted, from its outbox key: for a table keyed by
-/// ids, the outbox key is those ids in key order. `None` for a key that does not decode, and
-/// for tables with other keys (`chat_history`, whose rows the store never deletes).
+/// ids, the outbox key is those ids in key order; for one keyed by one address, its text.
+/// `None` for a key that does not decode, and for tables with other keys (`chat_history`,
+/// whose rows the store never deletes).
 pub(crate) fn deleted_key<R: Mirrored>(outbox_key: &[u8]) -> Option<Vec<KeyPart>> {
     let keys: Vec<&Column<R>> = table::<R>()
         .columns
         .iter()
         .filter(|c| c.role == Role::Key)
         .collect();
+    if let [key] = keys.as_slice()
+        && key.ty == PgType::Inet
+    {
+        let text = std::str::from_utf8(outbox_key).ok()?;
+        return Some(vec![KeyPart::Text(text.to_owned())]);
+    }
     if keys.iter().any(|c| c.ty != PgType::Uuid) || outbox_key.len() != 16 * keys.len() {
         return None;
     }

@@ -9,17 +9,21 @@ use std::marker::PhantomData;
 use super::columns::{Mirrored, table};
 use crate::store::Current;
 use crate::store::records::{
-    Completion, Cooldown, HistoryEntry, RecordKind, Session, User, UserIps,
+    BanRecord, Completion, Cooldown, HistoryEntry, IpBan, RecordKind, Report, Session, User,
+    UserIps,
 };
 
 /// Every mirrored kind, parents first: upserts run in this order, deletions in reverse.
-pub(crate) const KINDS: [RecordKind; 6] = [
+pub(crate) const KINDS: [RecordKind; 9] = [
     RecordKind::User,
     RecordKind::UserIps,
     RecordKind::Session,
     RecordKind::History,
     RecordKind::Completion,
     RecordKind::Cooldown,
+    RecordKind::Report,
+    RecordKind::BanRecord,
+    RecordKind::IpBan,
 ];
 
 /// Where `kind` is written among the others.
@@ -59,6 +63,9 @@ pub(crate) fn visit_table(kind: RecordKind, visitor: &mut impl TableVisitor) {
         RecordKind::Completion => visitor.table::<Completion>(),
         RecordKind::Cooldown => visitor.table::<Cooldown>(),
         RecordKind::UserIps => visitor.table::<UserIps>(),
+        RecordKind::Report => visitor.table::<Report>(),
+        RecordKind::BanRecord => visitor.table::<BanRecord>(),
+        RecordKind::IpBan => visitor.table::<IpBan>(),
     }
 }
 
@@ -82,6 +89,9 @@ pub(crate) fn visit(current: Current, visitor: &mut impl Visitor) {
         Current::Completion(completion) => visitor.record(completion),
         Current::Cooldown(cooldown) => visitor.record(cooldown),
         Current::UserIps(record) => visitor.record(record),
+        Current::Report(report) => visitor.record(report),
+        Current::BanRecord(record) => visitor.record(record),
+        Current::IpBan(ban) => visitor.record(ban),
         Current::Deleted(kind, key) => {
             struct Deleted<'a, V> {
                 visitor: &'a mut V,

@@ -8,10 +8,13 @@
 //! Each mirrored table is one file here describing its columns once (`columns.rs`); the SQL is
 //! generated from that list (`sql.rs`); `kinds.rs` maps the store's record kinds to them.
 
+mod ban_records;
 mod chat_history;
 mod columns;
 mod cooldowns;
+mod ip_bans;
 mod kinds;
+mod reports;
 mod session_completions;
 mod sessions;
 mod sql;

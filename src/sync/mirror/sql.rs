@@ -43,7 +43,11 @@ fn select(column: &Column<impl Sized>) -> String {
 /// `a.k1 = b.k1 AND a.k2 = b.k2` over the key columns.
 fn key_match<R: Mirrored>(a: &str, b: &str) -> String {
     key_columns::<R>()
-        .map(|c| format!("{a}.{0} = {b}.{0}", c.name))
+        .map(|c| match c.ty {
+            // The unnested side is text: compared as addresses, not as strings.
+            PgType::Inet => format!("{a}.{0}::inet = {b}.{0}::inet", c.name),
+            _ => format!("{a}.{0} = {b}.{0}", c.name),
+        })
         .collect::<Vec<_>>()
         .join(" AND ")
 }
@@ -135,6 +139,8 @@ fn verify_expression(column: &Column<impl Sized>) -> String {
     match column.ty {
         PgType::Uuid => format!("{name}::text"),
         PgType::Bool => format!("(CASE WHEN {name} THEN '1' ELSE '0' END)"),
+        // `host` drops the prefix length `::text` would add (`203.0.113.7/32`).
+        PgType::Inet => format!("coalesce(host({name}), '')"),
         _ if column.nullable => format!("coalesce({name}, '')"),
         _ => name.to_owned(),
     }

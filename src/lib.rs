@@ -10,6 +10,7 @@
 //! `tests/layering.rs` keeps it one way.
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod calls;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod memory;
+pub mod moderation;
 pub mod net;
 pub mod proto;
 pub mod server;

@@ -20,7 +20,8 @@ pub use logout::{LogoutError, log_out};
 pub use ops::{NewSession, delete_session, purge_expired_sessions, set_socials};
 pub use password::{HashError, PasswordHasher, Verified};
 pub use session_verdict::{
-    SessionRefusal, SessionVerdict, check_session, is_banned, session_is_live,
+    SessionRefusal, SessionVerdict, check_session, check_session_of_possibly_banned, is_banned,
+    session_is_live,
 };
 pub use validate::{
     MAX_NAME_CHARS, normalize_email, normalize_name, validate_password, validate_socials,

@@ -68,16 +68,28 @@ pub fn check_session(
     token: &str,
     now: Millis,
 ) -> Result<Arc<AuthContext>, SessionRefusal> {
+    match check_session_of_possibly_banned(store, token, now)? {
+        context if is_banned(context.ban_status) => Err(SessionRefusal::Banned),
+        context => Ok(context),
+    }
+}
+
+/// Like `check_session`, except that a banned user's session passes: `/report/check-ban` is
+/// how a banned user learns of the ban (the original refused it first, §7.31).
+pub fn check_session_of_possibly_banned(
+    store: &Store,
+    token: &str,
+    now: Millis,
+) -> Result<Arc<AuthContext>, SessionRefusal> {
     let token = parse_id(token).ok_or(SessionRefusal::Unknown)?;
     let context = store
         .auth_context(&token)
         .map_err(SessionRefusal::Unavailable)?
         .ok_or(SessionRefusal::Unknown)?;
     match SessionVerdict::of(&context, now) {
-        SessionVerdict::Valid => Ok(context),
+        SessionVerdict::Valid | SessionVerdict::Banned => Ok(context),
         SessionVerdict::Expired => Err(SessionRefusal::Expired(token)),
         SessionVerdict::Invalidated => Err(SessionRefusal::Invalidated),
-        SessionVerdict::Banned => Err(SessionRefusal::Banned),
     }
 }
 

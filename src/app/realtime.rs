@@ -88,6 +88,25 @@ impl Realtime {
         authenticate_token(&self.store, self.clock.now_ms(), token)
     }
 
+    /// Records the address an authenticated socket came from (bans need it). A client that
+    /// reconnects from its latest address within `SIGHTING_REFRESH_MS` costs no write.
+    pub fn record_address(&self, user: crate::domain::UserId, ip: std::net::IpAddr) {
+        let now = self.clock.now_ms();
+        let recent = self
+            .store
+            .read()
+            .and_then(|r| r.sighting_is_recent(&user, ip, now));
+        if recent.unwrap_or(false) {
+            return;
+        }
+        let store = self.store.clone();
+        self.spawn(async move {
+            if let Err(e) = store.write(move |tx| tx.record_ip(user, ip, now)).await {
+                tracing::warn!(error = %e, "could not record a socket's address");
+            }
+        });
+    }
+
     /// Spawns a task that shutdown waits for.
     pub fn spawn<F>(&self, task: F)
     where

@@ -38,11 +38,11 @@ pub struct LimitsConfig {
     pub turn_rate_window: Duration,
 
     /// Report requests per IP per report window.
-    #[arg(long, hide = true, env = "NAPALMSKY_REPORT_RATE_LIMIT", default_value_t = 50, value_parser = positive::<u32>)]
+    #[arg(long, env = "NAPALMSKY_REPORT_RATE_LIMIT", default_value_t = 50, value_parser = positive::<u32>)]
     pub report_rate_limit: u32,
 
     /// Window of the report rate limit.
-    #[arg(long, hide = true, env = "NAPALMSKY_REPORT_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
+    #[arg(long, env = "NAPALMSKY_REPORT_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
     pub report_rate_window: Duration,
 
     /// Invite-code validation attempts per IP per hour.

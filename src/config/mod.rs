@@ -9,6 +9,7 @@
 
 mod accounts;
 mod limits;
+mod moderation;
 mod net;
 mod operations;
 mod parse;
@@ -19,6 +20,7 @@ mod sync;
 
 pub use accounts::AccountsConfig;
 pub use limits::LimitsConfig;
+pub use moderation::ModerationConfig;
 pub use net::NetConfig;
 pub use operations::OperationsConfig;
 pub use parse::MAX_DURATION;
@@ -43,6 +45,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[command(flatten)]
     pub accounts: AccountsConfig,
+    #[command(flatten)]
+    pub moderation: ModerationConfig,
     #[command(flatten)]
     pub sync: SyncConfig,
     #[command(flatten)]

@@ -6,7 +6,7 @@ use hyper::HeaderMap;
 use hyper::header::AUTHORIZATION;
 
 use super::error::ApiError;
-use crate::accounts::{self, SessionRefusal, check_session};
+use crate::accounts::{self, SessionRefusal, check_session, check_session_of_possibly_banned};
 use crate::net::Http;
 use crate::store::AuthContext;
 
@@ -29,12 +29,25 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
 /// invalidated sessions and banned users are refused on every route.
 pub fn require_auth(state: &Arc<Http>, headers: &HeaderMap) -> Result<Arc<AuthContext>, ApiError> {
     let token = bearer_token(headers)?;
-    check_session(&state.store, &token, state.clock.now_ms()).map_err(|refusal| {
-        if let SessionRefusal::Expired(token) = refusal {
-            forget_expired(state, token);
-        }
-        ApiError::from(refusal)
-    })
+    check_session(&state.store, &token, state.clock.now_ms())
+        .map_err(|refusal| refused(state, refusal))
+}
+
+/// `require_auth` without the ban refusal, for the one route that tells a user of their ban.
+pub fn require_auth_even_if_banned(
+    state: &Arc<Http>,
+    headers: &HeaderMap,
+) -> Result<Arc<AuthContext>, ApiError> {
+    let token = bearer_token(headers)?;
+    check_session_of_possibly_banned(&state.store, &token, state.clock.now_ms())
+        .map_err(|refusal| refused(state, refusal))
+}
+
+fn refused(state: &Arc<Http>, refusal: SessionRefusal) -> ApiError {
+    if let SessionRefusal::Expired(token) = refusal {
+        forget_expired(state, token);
+    }
+    ApiError::from(refusal)
 }
 
 /// Deletes an expired session met on access, without making the request wait for it.

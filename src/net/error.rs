@@ -16,6 +16,8 @@ use crate::store::records::BanStatus;
 pub enum ApiError {
     /// 400 `{error}`: a missing, mistyped or invalid field, or an unreadable body.
     BadRequest(Cow<'static, str>),
+    /// 400: the reporter already reported this user.
+    AlreadyReported,
     /// 401: no `Authorization` header.
     AuthorizationRequired,
     /// 401: unknown, malformed or expired session token.
@@ -33,6 +35,8 @@ pub enum ApiError {
         status: BanStatus,
         review: Option<String>,
     },
+    /// 403: the request comes from an IP-banned address (every route).
+    AddressBanned { reason: String },
     /// 403: an invite code that matches nothing; the client should offer payment.
     InviteRequiresPayment,
     /// 404 with the route's message (`User not found`).
@@ -69,15 +73,16 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::AlreadyReported => StatusCode::BAD_REQUEST,
             Self::AuthorizationRequired
             | Self::InvalidSession
             | Self::SessionInvalidated
             | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
-            Self::AccountSuspended | Self::LoginSuspended { .. } | Self::InviteRequiresPayment => {
-                StatusCode::FORBIDDEN
-            }
+            Self::AccountSuspended
+            | Self::LoginSuspended { .. }
+            | Self::AddressBanned { .. }
+            | Self::InviteRequiresPayment => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::NoRoute { .. } => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -94,6 +99,20 @@ impl ApiError {
         let status = self.status();
         match self {
             Self::BadRequest(message) => error(status, &message),
+            Self::AlreadyReported => error_with(
+                status,
+                "You have already reported this user",
+                json!({ "alreadyReported": true }),
+            ),
+            Self::AddressBanned { reason } => error_with(
+                status,
+                "Access denied",
+                json!({
+                    "banned": true,
+                    "message": "Your IP address has been banned from accessing this service.",
+                    "reason": reason,
+                }),
+            ),
             Self::AuthorizationRequired => error(status, "Authorization required"),
             Self::InvalidSession => error(status, "Invalid or expired session"),
             Self::SessionInvalidated => error_with(

@@ -11,6 +11,7 @@ use crate::accounts::PasswordHasher;
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::{AccountsConfig, NetConfig, RulesConfig};
+use crate::moderation::{AddressGate, ModerationRules};
 use crate::store::Store;
 use crate::sync::SyncStatus;
 
@@ -20,6 +21,7 @@ pub struct HttpConfig {
     pub(crate) net: NetConfig,
     pub(crate) rules: RulesConfig,
     pub(crate) accounts: AccountsConfig,
+    pub(crate) moderation: ModerationRules,
     /// `--postgres-url` is set (reported by `GET /` and `/health`, never the URL).
     pub(crate) mirror_enabled: bool,
 }
@@ -37,6 +39,8 @@ pub struct Http {
     pub(crate) reels: ReelCursors,
     pub(crate) sync: Arc<SyncStatus>,
     pub(crate) shedder: Arc<LoadShedder>,
+    /// The IP-banned addresses, refused before any route.
+    pub(crate) gate: AddressGate,
     /// Shutdown waits for the tasks a request starts (an expired session's deletion).
     pub(crate) tasks: TaskTracker,
 }

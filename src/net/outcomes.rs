@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use crate::accounts::{GuestError, LinkError, LoginError, LogoutError, SessionRefusal};
+use crate::moderation::{ReportError, ReviewError};
 
 impl From<SessionRefusal> for ApiError {
     fn from(refusal: SessionRefusal) -> Self {
@@ -67,6 +68,26 @@ impl From<LogoutError> for ApiError {
         match refusal {
             LogoutError::SessionUnknown => Self::InvalidSession,
             LogoutError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(refusal: ReportError) -> Self {
+        match refusal {
+            ReportError::Yourself => Self::bad_request("Cannot report yourself"),
+            ReportError::AlreadyReported => Self::AlreadyReported,
+            ReportError::UserNotFound => Self::NotFound("User not found"),
+            ReportError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<ReviewError> for ApiError {
+    fn from(refusal: ReviewError) -> Self {
+        match refusal {
+            ReviewError::NoBanRecord => Self::NotFound("Ban record not found"),
+            ReviewError::Unavailable(e) => Self::Store(e),
         }
     }
 }

@@ -173,6 +173,8 @@ pub struct RateLimits {
     pub api: RateLimiter,
     /// Every `POST /auth/guest`, successful or not: account creation is the costly abuse.
     pub signup: RateLimiter,
+    /// Every `/report` request.
+    pub report: RateLimiter,
 }
 
 impl RateLimits {
@@ -215,11 +217,25 @@ impl RateLimits {
                 }),
                 clock.clone(),
             ),
+            report: RateLimiter::new(
+                config.report_rate_limit,
+                config.report_rate_window,
+                false,
+                serde_json::json!({
+                    "error": "Too many reports",
+                    "message": "Please wait before submitting another report",
+                    "retryAfter": config.report_rate_window.as_secs(),
+                }),
+                clock.clone(),
+            ),
         }
     }
 
     pub fn purge_expired(&self) -> usize {
-        self.auth.purge_expired() + self.api.purge_expired() + self.signup.purge_expired()
+        self.auth.purge_expired()
+            + self.api.purge_expired()
+            + self.signup.purge_expired()
+            + self.report.purge_expired()
     }
 }
 

@@ -19,6 +19,8 @@ pub enum RateClass {
     Auth,
     /// Every authenticated API call.
     Api,
+    /// Every `/report` call, 50 per hour per address by default.
+    Report,
     None,
 }
 

@@ -37,6 +37,14 @@ fn routes() -> Vec<Route> {
         route!(GET  "/room/me",      Api,  Light => routes::room::me),
         route!(GET  "/room/queue",   Api,  Heavy => routes::room::queue),
         route!(GET  "/room/reel",    Api,  Heavy => routes::room::reel),
+        route!(POST "/report/user",              Report, Light => routes::report::file),
+        route!(GET  "/report/pending",           Report, Light => routes::report::pending),
+        route!(GET  "/report/all",               Report, Light => routes::report::all),
+        route!(POST "/report/review/{userId}",   Report, Light => routes::report::review),
+        route!(GET  "/report/blacklist",         Report, Light => routes::report::blacklist),
+        route!(GET  "/report/check-ban",         Report, Light => routes::report::check_ban),
+        route!(GET  "/report/check-ip/{ip}",     Report, Light => routes::report::check_ip),
+        route!(GET  "/report/stats",             Report, Light => routes::report::stats),
         // Engine.IO answers every method itself; new transports are refused by its own
         // capacity check while shedding, so the route is light here.
         route!(ANY  "/socket.io",    None, Light => socket_io),
@@ -51,6 +59,7 @@ const MOUNTS: &[(&str, RateClass)] = &[
     ("room", RateClass::Api),
     ("media", RateClass::Api),
     ("referral", RateClass::Api),
+    ("report", RateClass::Report),
 ];
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| match Table::new(routes(), MOUNTS) {
@@ -60,7 +69,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| match Table::new(routes(), MOUN
 });
 
 async fn socket_io(state: &Arc<Http>, call: Call) -> Answer {
-    Ok(super::realtime::handle(&state.transports, call.request).await)
+    Ok(super::realtime::handle(&state.transports, call.ip, call.request).await)
 }
 
 pub async fn handle(
@@ -79,7 +88,10 @@ pub async fn handle(
         Cors::Allowed(origin) if request.method() == Method::OPTIONS => {
             cors::preflight(request.headers(), origin.clone())
         }
-        _ => limited(&state, ip, request).await,
+        _ => match state.gate.refusal(ip) {
+            Some(reason) => ApiError::AddressBanned { reason }.into_response(),
+            None => limited(&state, ip, request).await,
+        },
     };
     if let Cors::Allowed(origin) = cors {
         cors::decorate(&mut response, origin);
@@ -92,6 +104,7 @@ fn limiter(state: &Http, rate: RateClass) -> Option<&RateLimiter> {
     match rate {
         RateClass::Auth => Some(&state.limits.auth),
         RateClass::Api => Some(&state.limits.api),
+        RateClass::Report => Some(&state.limits.report),
         RateClass::None => None,
     }
 }

@@ -10,6 +10,7 @@ use crate::accounts::PasswordHasher;
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::moderation::AddressGate;
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
 use crate::store::Store;
 
@@ -60,9 +61,11 @@ impl AppState {
                 net: config.net.clone(),
                 rules: config.rules.clone(),
                 accounts: config.accounts.clone(),
+                moderation: config.moderation.rules(),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },
             origins: config.net.origins(),
+            gate: AddressGate::load(&store)?,
             limits: RateLimits::new(&config.limits, &clock),
             store,
             clock,

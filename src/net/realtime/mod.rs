@@ -13,6 +13,7 @@ mod ws_frames;
 
 pub use transports::Transports;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use hyper::body::Incoming;
@@ -21,15 +22,17 @@ use hyper::{Method, Request, StatusCode};
 use super::respond::{Resp, error};
 use query::{EngineQuery, Transport};
 
-pub async fn handle(state: &Arc<Transports>, request: Request<Incoming>) -> Resp {
+/// `ip` is the client's address as the HTTP layer resolved it (`client_ip`): an
+/// authenticated socket records it for the user, as signup and login do.
+pub async fn handle(state: &Arc<Transports>, ip: IpAddr, request: Request<Incoming>) -> Resp {
     let query = match EngineQuery::parse(request.uri().query()) {
         Ok(query) => query,
         Err(message) => return engine_error(0, message),
     };
     match (query.transport, request.method(), &query.sid) {
-        (Transport::WebSocket, &Method::GET, None) => websocket::upgrade(state, request).await,
+        (Transport::WebSocket, &Method::GET, None) => websocket::upgrade(state, ip, request).await,
         (Transport::WebSocket, _, Some(_)) => engine_error(3, "Bad request"),
-        (Transport::Polling, &Method::GET, None) => polling::handshake(state),
+        (Transport::Polling, &Method::GET, None) => polling::handshake(state, ip),
         (Transport::Polling, &Method::GET, Some(sid)) => polling::poll(state, sid).await,
         (Transport::Polling, &Method::POST, Some(sid)) => {
             polling::post(state, sid, request.into_body()).await

@@ -43,13 +43,13 @@ fn unknown_sid() -> Resp {
     engine_error(1, "Session ID unknown")
 }
 
-pub fn handshake(state: &Arc<Transports>) -> Resp {
+pub fn handshake(state: &Arc<Transports>, ip: std::net::IpAddr) -> Resp {
     if let Some(refused) = at_capacity(state) {
         return refused;
     }
     let (socket, outlet) = state.realtime.open_socket();
     let sid = uuid::Uuid::new_v4().simple().to_string();
-    let session = SocketSession::new(state.clone(), socket, outlet.clone());
+    let session = SocketSession::new(state.clone(), socket, outlet.clone(), ip);
     let open = session.open_packet(&sid, &[]);
     let polling = Arc::new(PollingSession {
         session: Mutex::new(session),
@@ -219,7 +219,7 @@ mod tests {
 
     /// A handshake's sid and its session.
     async fn open_session(state: &Arc<Transports>) -> (String, Arc<PollingSession>) {
-        let (_, open) = body(handshake(state)).await;
+        let (_, open) = body(handshake(state, std::net::Ipv4Addr::LOCALHOST.into())).await;
         let handshake: serde_json::Value = serde_json::from_str(&open[1..]).expect("open packet");
         let sid = handshake["sid"].as_str().expect("sid").to_owned();
         let session = state.polling.get(&sid).expect("registered");

@@ -30,10 +30,17 @@ pub struct SocketSession {
     connected: bool,
     user: Option<UserId>,
     bucket: TokenBucket,
+    /// The client's address, recorded for the user once the socket authenticates.
+    ip: std::net::IpAddr,
 }
 
 impl SocketSession {
-    pub fn new(state: Arc<Transports>, socket: SocketId, outlet: Arc<Outlet>) -> Self {
+    pub fn new(
+        state: Arc<Transports>,
+        socket: SocketId,
+        outlet: Arc<Outlet>,
+        ip: std::net::IpAddr,
+    ) -> Self {
         let now = state.realtime.monotonic_ms();
         let bucket = TokenBucket::new(
             state.realtime.config().socket_event_rate,
@@ -47,6 +54,7 @@ impl SocketSession {
             connected: false,
             user: None,
             bucket,
+            ip,
         }
     }
 
@@ -160,6 +168,9 @@ impl SocketSession {
 
     fn authenticated(&mut self, profile: crate::domain::Profile) {
         self.user = Some(profile.user_id());
+        self.state
+            .realtime
+            .record_address(profile.user_id(), self.ip);
         self.state.realtime.mark_authenticated(self.socket);
         self.state.realtime.dispatch(Command::Authenticate {
             socket: self.socket,

@@ -43,7 +43,11 @@ thread_local! {
     static READ_BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(READ_CHUNK));
 }
 
-pub async fn upgrade(state: &Arc<Transports>, mut request: Request<Incoming>) -> Resp {
+pub async fn upgrade(
+    state: &Arc<Transports>,
+    ip: std::net::IpAddr,
+    mut request: Request<Incoming>,
+) -> Resp {
     if let Some(refused) = at_capacity(state) {
         return refused;
     }
@@ -69,7 +73,7 @@ pub async fn upgrade(state: &Arc<Transports>, mut request: Request<Incoming>) ->
                 let hyper::upgrade::Parts { io, read_buf, .. } = parts;
                 let early = read_buf.to_vec();
                 drop(read_buf);
-                run(owned, io.into_inner(), early).await
+                run(owned, io.into_inner(), early, ip).await
             }
             Err(_) => tracing::error!("websocket upgraded over an unexpected transport"),
         }
@@ -83,9 +87,9 @@ pub async fn upgrade(state: &Arc<Transports>, mut request: Request<Incoming>) ->
 
 /// Serves one socket from the upgrade to the end. `early` holds bytes the client sent right
 /// behind its upgrade request, which the HTTP layer had already read.
-async fn run(state: Arc<Transports>, stream: TcpStream, mut early: Vec<u8>) {
+async fn run(state: Arc<Transports>, stream: TcpStream, mut early: Vec<u8>, ip: std::net::IpAddr) {
     let (socket, outlet) = state.realtime.open_socket();
-    let mut session = SocketSession::new(state.clone(), socket, outlet.clone());
+    let mut session = SocketSession::new(state.clone(), socket, outlet.clone(), ip);
     let open = session.open_packet(&format!("{socket:x}"), &[]);
     let _ = outlet.try_send(Out::Text(Bytes::from(open)));
 

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod health;
 pub mod metrics;
+pub mod report;
 pub mod room;
 pub mod root;
 pub mod user;

@@ -51,6 +51,7 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
     let me = context.user_id;
     let now = state.clock.now_ms();
     let limit = state.config.rules.queue_max_results;
+    let reported = state.store.read()?.reported_by(&me)?;
     let body = state.realtime.with_domain(|domain| {
         let total = domain.available_count() - usize::from(domain.is_available(&me));
         let mut body = QueueBodyWriter::with_capacity(limit.min(total));
@@ -58,7 +59,7 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
         // of a large queue instead of everyone seeing the same first ones.
         for profile in domain
             .available_users_from(&me)
-            .filter(|p| p.user_id() != me)
+            .filter(|p| p.user_id() != me && !reported.contains(&p.user_id()))
             .take(limit)
         {
             body.push(profile, domain.cooldown_until(&me, &profile.user_id(), now));
@@ -140,11 +141,13 @@ pub async fn reel(state: &Arc<Http>, call: Call) -> Answer {
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), |c| (*c).to_owned());
     let me = context.user_id;
     let now = state.clock.now_ms();
+    let reported = state.store.read()?.reported_by(&me)?;
     let (items, has_more) = state.realtime.with_domain(|domain| {
         state.reels.with_seen(&cursor, now, |seen| {
             let mut candidates: Vec<&Profile> = domain
                 .available_users()
                 .filter(|p| p.user_id() != me && !seen.contains(&p.user_id()))
+                .filter(|p| !reported.contains(&p.user_id()))
                 .filter(|p| domain.cooldown_until(&me, &p.user_id(), now).is_none())
                 .collect();
             shuffle(&mut candidates);

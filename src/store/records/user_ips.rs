@@ -153,6 +153,18 @@ impl Reader {
     pub fn users_seen_at(&self, ip: &str) -> Result<Vec<(Id, Millis)>, StoreError> {
         users_in(&self.txn().open_table(ADDRESS_USERS)?, ip)
     }
+
+    /// Whether `record_ip(user_id, ip, now)` would write nothing: `ip` is the user's latest
+    /// address and was seen within [`SIGHTING_REFRESH_MS`].
+    pub fn sighting_is_recent(
+        &self,
+        user_id: &Id,
+        ip: IpAddr,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let record = self.user_ips(user_id)?;
+        Ok(record.is_some_and(|r| r.seen_lately(ip, now)))
+    }
 }
 
 // The registry's hooks (`records/mod.rs`).

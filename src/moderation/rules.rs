@@ -1,0 +1,22 @@
+//! The numbers of the moderation rules (from `--auto-ban-reporters` and
+//! `--shared-address-window`).
+
+use crate::clock::Millis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModerationRules {
+    /// Distinct reporters since the user's last vindication that ban the user.
+    pub auto_ban_reporters: u32,
+    /// An address another user who is not banned used within this long is not IP-banned.
+    pub shared_address_window_ms: Millis,
+}
+
+impl Default for ModerationRules {
+    /// The original's threshold, and two weeks for a shared address.
+    fn default() -> Self {
+        Self {
+            auto_ban_reporters: 4,
+            shared_address_window_ms: 14 * 24 * 3600 * 1000,
+        }
+    }
+}

@@ -192,10 +192,19 @@ mod tests {
     fn flags_of_routes_still_to_come_are_not_in_the_help() {
         use clap::CommandFactory;
         let help = Only::command().render_long_help().to_string();
-        for hidden in ["--turn-rate-limit", "--report-rate-limit", "--upload-limit"] {
+        for hidden in ["--turn-rate-limit", "--upload-limit"] {
             assert!(!help.contains(hidden), "{hidden} is shown");
         }
-        for heading in ["Network:", "Realtime:", "Matchmaking rules:", "Operations:"] {
+        for shown in ["--report-rate-limit", "--auto-ban-reporters", "--shared-address-window"] {
+            assert!(help.contains(shown), "{shown} is missing");
+        }
+        for heading in [
+            "Network:",
+            "Realtime:",
+            "Matchmaking rules:",
+            "Moderation:",
+            "Operations:",
+        ] {
             assert!(help.contains(heading), "{heading} missing");
         }
         assert!(help.contains("--invite-ttl"));

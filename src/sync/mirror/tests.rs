@@ -154,5 +154,5 @@ fn a_batch_splits_parents_first_and_deletes_children_first() {
         ]
     );
     assert_eq!(table::<Cooldown>().name, "cooldowns");
-    assert_eq!(KINDS.len(), 6);
+    assert_eq!(KINDS.len(), 9);
 }

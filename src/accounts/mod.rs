@@ -10,7 +10,7 @@ mod ops;
 mod password;
 mod session_verdict;
 #[cfg(test)]
-mod test_store;
+pub(crate) mod test_store;
 mod validate;
 
 pub use guest::{GuestError, GuestSignup, SignedUp, create_guest, sign_up_guest};

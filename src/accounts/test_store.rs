@@ -46,3 +46,15 @@ pub async fn session_for(store: &Store, user: User) -> Id {
         .expect("stored");
     token
 }
+
+/// Marks `user` temporarily banned, as a ban would.
+pub async fn ban(store: &Store, user: Id) {
+    store
+        .write(move |tx| {
+            let mut found = tx.user(&user)?.expect("a stored user");
+            found.ban_status = crate::store::records::BanStatus::Temporary;
+            tx.put_user(&mut found)
+        })
+        .await
+        .expect("banned");
+}

@@ -195,7 +195,11 @@ mod tests {
         for hidden in ["--turn-rate-limit", "--upload-limit"] {
             assert!(!help.contains(hidden), "{hidden} is shown");
         }
-        for shown in ["--report-rate-limit", "--auto-ban-reporters", "--shared-address-window"] {
+        for shown in [
+            "--report-rate-limit",
+            "--auto-ban-reporters",
+            "--shared-address-window",
+        ] {
             assert!(help.contains(shown), "{shown} is missing");
         }
         for heading in [

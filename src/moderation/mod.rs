@@ -17,3 +17,6 @@ pub use queries::{ModerationStats, PendingBan, pending_bans, stats};
 pub use report::{Banned, Filed, NO_REASON, NewReport, PENDING, ReportError, file_report};
 pub use review::{Decision, ReviewError, Reviewed, review};
 pub use rules::ModerationRules;
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! The official `socket.io-client` (npm, what the web client ships) against a real server,
 //! over WebSocket and over long-polling: `tests/node/speed-date.mjs` drives three users from
-//! signup to `session:finalized` and checks every payload.
+//! signup to `session:finalized` and checks every payload; `tests/node/ban.mjs` bans a user
+//! whose socket is open (`auth:banned`, then closed) and reconnects with the banned token.
 //!
 //! Needs Node.js and `npm ci --prefix tests/node`. Without them the test is skipped with the
 //! reason printed; `.ci/run` sets `CI=true`, which makes it mandatory.
@@ -105,4 +106,55 @@ async fn official_client_over_long_polling() {
         return;
     }
     run_scenario("polling").await;
+}
+
+/// Runs `tests/node/ban.mjs` against a server that trusts 127.0.0.1 as a proxy, so each of the
+/// script's users has the address its `X-Forwarded-For` says.
+async fn run_ban_scenario(transport: &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.net.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    let server = napalmsky::server::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.addr());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/ban.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .arg(base)
+            .arg(transport)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "{transport} ban scenario failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains(&format!("{transport}: 3 passed, 0 failed")),
+        "{stdout}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_gets_its_ban_over_websocket() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_ban_scenario("websocket").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_gets_its_ban_over_long_polling() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_ban_scenario("polling").await;
 }

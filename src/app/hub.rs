@@ -202,9 +202,13 @@ impl Hub {
         lock(&self.presence).drain_frames(max_users)
     }
 
-    /// Closes a socket from the server side.
+    /// Closes a socket from the server side (a kick: a ban, a newer login, the per-user
+    /// limit). The client is told with a Socket.IO DISCONNECT first, as `socket.disconnect()`
+    /// told it in the original, so it sees "io server disconnect" and does not reconnect.
     pub fn close(&self, socket: SocketId) {
         if let Some(outlet) = lock(&self.sockets).remove(&socket) {
+            let disconnect = Bytes::from_static(crate::proto::socketio::disconnect().as_bytes());
+            let _ = outlet.try_send(Out::Text(disconnect));
             outlet.close();
         }
     }

@@ -484,14 +484,23 @@ async fn signup_and_login_record_the_client_address() {
     };
     let signed_up_at = server.clock.now_ms();
     assert_eq!(recorded(), vec![("127.0.0.1".to_owned(), signed_up_at)]);
+    // Within the refresh window the same latest address is not rewritten...
     server.clock.advance(Duration::from_secs(60));
+    assert_eq!(
+        server.login("ann@example.com", "password1").await.status,
+        200
+    );
+    assert_eq!(recorded(), vec![("127.0.0.1".to_owned(), signed_up_at)]);
+    // ...after it, it is: seen later, not twice.
+    let refresh = napalmsky::store::records::SIGHTING_REFRESH_MS;
+    server.clock.advance(Duration::from_millis(refresh as u64));
     assert_eq!(
         server.login("ann@example.com", "password1").await.status,
         200
     );
     assert_eq!(
         recorded(),
-        vec![("127.0.0.1".to_owned(), signed_up_at + 60_000)],
+        vec![("127.0.0.1".to_owned(), signed_up_at + 60_000 + refresh)],
         "the same address again: seen later, not twice"
     );
 }

@@ -3,8 +3,8 @@
 //! Layers, in dependency order from the top: `server` (builds the handles and wires them) ->
 //! `net` (hyper: the route table, routes, transports, limits; the `Http` and `Transports`
 //! handles) -> `app` (the `Realtime` handle: hub, effects, persistence worker, tickers) ->
-//! `accounts`, `calls` (services: rules as store transactions) -> `store` (redb + rkyv, group
-//! commit, outbox, caches) -> `clock`. `domain` (pure realtime rules) and `proto` (pure
+//! `accounts`, `admin`, `calls` (services: rules as store transactions) -> `store` (redb +
+//! rkyv, group commit, outbox, caches) -> `clock`. `domain` (pure realtime rules) and `proto` (pure
 //! Engine.IO/Socket.IO codec) sit below `app`; `config` (the flag groups, plain data) below
 //! `app`, `net` and `server`; `sync` (the Postgres mirror) below `net` and `server`.
 //! `tests/layering.rs` keeps it one way.

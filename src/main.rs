@@ -8,5 +8,6 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(config) => napalmsky::server::serve_blocking(*config),
         Command::Replay(args) => napalmsky::sync::replay::run_blocking(args),
         Command::Import(args) => napalmsky::sync::import::run_blocking(args),
+        Command::Admin(args) => napalmsky::admin::command::run_blocking(args),
     }
 }

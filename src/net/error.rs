@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::respond::{Resp, error, error_with, without_nulls};
+use super::respond::{Resp, error, error_with, json, without_nulls};
 use crate::store::StoreError;
 use crate::store::records::BanStatus;
 
@@ -26,6 +26,12 @@ pub enum ApiError {
     SessionInvalidated,
     /// 401 with the route's own message (login's credential answers).
     Unauthorized(&'static str),
+    /// 401 `{valid:false}`: `GET /admin/verify` with no live admin token.
+    AdminTokenInvalid,
+    /// 401: an admin route called without a live admin token or user session.
+    AdminAuthorizationRequired,
+    /// 403: an admin route called with a user session that holds no admin grant.
+    AdminAccessRequired,
     /// 402: the paywall is on and the caller has not paid.
     PaymentRequired,
     /// 403: the caller's account is banned (every protected route).
@@ -77,12 +83,15 @@ impl ApiError {
             Self::AuthorizationRequired
             | Self::InvalidSession
             | Self::SessionInvalidated
-            | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            | Self::Unauthorized(_)
+            | Self::AdminTokenInvalid
+            | Self::AdminAuthorizationRequired => StatusCode::UNAUTHORIZED,
             Self::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
             Self::AccountSuspended
             | Self::LoginSuspended { .. }
             | Self::AddressBanned { .. }
-            | Self::InviteRequiresPayment => StatusCode::FORBIDDEN,
+            | Self::InviteRequiresPayment
+            | Self::AdminAccessRequired => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::NoRoute { .. } => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -126,6 +135,9 @@ impl ApiError {
             Self::Unauthorized(message) | Self::NotFound(message) | Self::Conflict(message) => {
                 error(status, message)
             }
+            Self::AdminTokenInvalid => json(status, &json!({ "valid": false })),
+            Self::AdminAuthorizationRequired => error(status, "Admin authorization required"),
+            Self::AdminAccessRequired => error(status, "Admin access required"),
             Self::PaymentRequired => error_with(
                 status,
                 "Payment required",
@@ -258,6 +270,21 @@ mod tests {
                 "message": "Your account has been permanently banned.",
             })
         );
+    }
+
+    #[tokio::test]
+    async fn the_admin_refusals_have_the_original_bodies() {
+        let (status, body) = answer(ApiError::AdminTokenInvalid).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::UNAUTHORIZED, json!({"valid": false}))
+        );
+        let (status, body) = answer(ApiError::AdminAuthorizationRequired).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, json!({"error": "Admin authorization required"}));
+        let (status, body) = answer(ApiError::AdminAccessRequired).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body, json!({"error": "Admin access required"}));
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 // moved, never copied in a loop: boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
-mod admin_guard;
+pub(crate) mod admin_guard;
 mod auth;
 mod body;
 mod call;

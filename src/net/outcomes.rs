@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use crate::accounts::{GuestError, LinkError, LoginError, LogoutError, SessionRefusal};
+use crate::admin::{AdminLoginError, AdminRefusal};
 use crate::moderation::{ReportError, ReviewError};
 
 impl From<SessionRefusal> for ApiError {
@@ -83,11 +84,31 @@ impl From<ReportError> for ApiError {
     }
 }
 
+impl From<AdminLoginError> for ApiError {
+    fn from(refusal: AdminLoginError) -> Self {
+        match refusal {
+            AdminLoginError::InvalidCredentials => Self::Unauthorized("Invalid credentials"),
+            AdminLoginError::Hashing(e) => Self::internal("admin password verification", e),
+            AdminLoginError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
 impl From<ReviewError> for ApiError {
     fn from(refusal: ReviewError) -> Self {
         match refusal {
             ReviewError::NoBanRecord => Self::NotFound("Ban record not found"),
             ReviewError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<AdminRefusal> for ApiError {
+    fn from(refusal: AdminRefusal) -> Self {
+        match refusal {
+            AdminRefusal::Unauthorized => Self::AdminAuthorizationRequired,
+            AdminRefusal::NotAdmin => Self::AdminAccessRequired,
+            AdminRefusal::Unavailable(e) => Self::Store(e),
         }
     }
 }
@@ -108,5 +129,24 @@ mod tests {
         let refused = crate::accounts::refuse_banned(Err(StoreError::Storage("io".into())))
             .expect_err("fails closed");
         assert!(ApiError::from(refused).status().is_server_error());
+    }
+
+    #[test]
+    fn the_admin_guard_refusals_answer_401_403_and_the_store_error() {
+        let status = |refusal| ApiError::from(refusal).status();
+        assert_eq!(status(AdminRefusal::Unauthorized), StatusCode::UNAUTHORIZED);
+        assert_eq!(status(AdminRefusal::NotAdmin), StatusCode::FORBIDDEN);
+        assert_eq!(
+            status(AdminRefusal::Unavailable(StoreError::Closed)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert!(matches!(
+            ApiError::from(AdminRefusal::Unauthorized),
+            ApiError::AdminAuthorizationRequired
+        ));
+        assert!(matches!(
+            ApiError::from(AdminRefusal::NotAdmin),
+            ApiError::AdminAccessRequired
+        ));
     }
 }

@@ -31,6 +31,9 @@ fn routes() -> Vec<Route> {
         route!(POST "/auth/link",    Auth, Heavy => routes::auth::link),
         route!(POST "/auth/login",   Auth, Heavy => routes::auth::login),
         route!(POST "/auth/logout",  Auth, Light => routes::auth::logout),
+        route!(POST "/admin/login",  Auth, Heavy => routes::admin::login),
+        route!(POST "/admin/logout", Auth, Light => routes::admin::logout),
+        route!(GET  "/admin/verify", Auth, Light => routes::admin::verify),
         route!(GET  "/user/me",      Api,  Light => routes::user::me),
         route!(PUT  "/user/me",      Api,  Light => routes::user::update_me),
         route!(GET  "/room/history", Api,  Heavy => routes::room::history),
@@ -176,7 +179,7 @@ mod tests {
 
     #[test]
     fn only_heavy_routes_are_refused_while_shedding() {
-        for path in ["/auth/guest", "/auth/link", "/auth/login"] {
+        for path in ["/auth/guest", "/auth/link", "/auth/login", "/admin/login"] {
             assert!(is_heavy(Method::POST, path), "{path}");
         }
         for path in ["/room/queue", "/room/reel", "/room/history"] {
@@ -194,6 +197,8 @@ mod tests {
         assert_eq!(rate(Method::POST, "/auth/login"), RateClass::Auth);
         assert_eq!(rate(Method::GET, "/auth/login"), RateClass::Auth);
         assert_eq!(rate(Method::GET, "/admin/anything"), RateClass::Auth);
+        assert_eq!(rate(Method::POST, "/admin/login"), RateClass::Auth);
+        assert_eq!(rate(Method::GET, "/admin/verify"), RateClass::Auth);
         assert_eq!(rate(Method::GET, "/user/me"), RateClass::Api);
         assert_eq!(rate(Method::DELETE, "/user/me"), RateClass::Api);
         assert_eq!(rate(Method::GET, "/media/x"), RateClass::Api);

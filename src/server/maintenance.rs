@@ -1,4 +1,4 @@
-//! Periodic work: the cleanup (expired sessions, ended rate-limit windows) and the memory
+//! Periodic work: the cleanup (expired user and admin sessions, ended rate-limit windows) and the memory
 //! monitor (trims caches above the warning level, sheds load above the critical level).
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use super::AppState;
 use crate::accounts;
+use crate::admin;
 use crate::clock::duration_ms;
 use crate::memory::resident_bytes;
 
@@ -59,18 +60,20 @@ pub(super) async fn run_cleanup(state: &Arc<AppState>) {
         .write(move |tx| {
             let cooldowns = tx.purge_expired_cooldowns(now, PURGE_BATCH)?;
             let archived = tx.archive_history(hot_cutoff, PURGE_BATCH)?;
-            Ok((cooldowns, archived))
+            let admin_sessions = admin::purge_expired_admin_sessions(tx, now, PURGE_BATCH)?;
+            Ok((cooldowns, archived, admin_sessions))
         })
         .await;
-    let (cooldowns, archived) = records.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "cooldown and history cleanup failed");
-        (0, 0)
+    let (cooldowns, archived, admin_sessions) = records.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cooldown, history and admin session cleanup failed");
+        (0, 0, 0)
     });
     let domain_cooldowns = state.http.realtime.with_domain_mut(|d| d.purge(now));
     let windows = state.http.purge_expired(now);
-    if purged + windows + cooldowns + archived + domain_cooldowns > 0 {
+    if purged + windows + cooldowns + archived + domain_cooldowns + admin_sessions > 0 {
         tracing::info!(
             expired_sessions = purged,
+            expired_admin_sessions = admin_sessions,
             rate_limit_windows = windows,
             expired_cooldowns = cooldowns,
             archived_history = archived,

@@ -1,6 +1,8 @@
 //! Wiring: the shared state, the accept loop with graceful shutdown, periodic maintenance,
 //! and the process entry point used by `napalmsky serve`.
 
+#[cfg(test)]
+mod admin_guard_tests;
 mod internals;
 mod maintenance;
 mod run;

@@ -1,5 +1,6 @@
 //! One file per area of the API.
 
+pub mod admin;
 pub mod auth;
 pub mod health;
 pub mod metrics;

@@ -5,7 +5,14 @@
 //! creation, the sync's view of a change, `replay --full`). Adding a record type: its file
 //! here, a `RecordKind` variant (`change.rs`), and its line in each list below; the
 //! exhaustive `match` on `RecordKind` refuses to compile until the arms exist.
+//!
+//! The admin records (`admin_account`, `admin_session`, `admin_grant`) are local only: they
+//! write no outbox entry, so they have no `RecordKind` and no `Current` variant, and appear
+//! only in `create_tables`.
 
+mod admin_account;
+mod admin_grant;
+mod admin_session;
 mod ban_record;
 mod completion;
 mod cooldown;
@@ -22,6 +29,9 @@ pub use super::change::{ChangeOp, OutboxEntry, RecordKind};
 use super::error::StoreError;
 pub use super::id::Id;
 use super::read::Reader;
+pub use admin_account::AdminAccount;
+pub use admin_grant::AdminGrant;
+pub use admin_session::AdminSession;
 pub use ban_record::BanRecord;
 pub use completion::Completion;
 pub use cooldown::{Cooldown, ordered};
@@ -63,7 +73,10 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     user_ips::create_tables(txn)?;
     report::create_tables(txn)?;
     ban_record::create_tables(txn)?;
-    ip_ban::create_tables(txn)
+    ip_ban::create_tables(txn)?;
+    admin_account::create_tables(txn)?;
+    admin_session::create_tables(txn)?;
+    admin_grant::create_tables(txn)
 }
 
 impl Reader {

@@ -16,6 +16,7 @@
 //! The source URL is never printed (it may hold a password).
 
 mod convert;
+mod moderation;
 mod report;
 mod source;
 mod tables;

@@ -259,6 +259,23 @@ fn reports_and_ban_records_verify_their_ids_statuses_and_counts() {
         "01010101-0101-0101-0101-010101010101|02020202-0202-0202-0202-020202020202|\
          03030303-0303-0303-0303-030303030303|spam|4"
     );
+    let ip_of = |ip: Option<&str>| {
+        let column = table::<Report>()
+            .columns
+            .iter()
+            .find(|c| c.name == "reporter_ip");
+        let report = Report {
+            reporter_ip: ip.map(str::to_owned),
+            ..report.clone()
+        };
+        column.map(|c| c.verify_text(&report))
+    };
+    assert_eq!(ip_of(Some("2001:db8::2")).as_deref(), Some("2001:db8::2"));
+    assert_eq!(
+        ip_of(Some("unknown")).as_deref(),
+        Some(""),
+        "not an address: NULL, not a refused row"
+    );
     let record = BanRecord {
         user_id: [2; 16],
         user_name: "r".into(),

@@ -254,9 +254,9 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
     assert_eq!((cooldowns.read, cooldowns.imported), (2, 1), "{report}");
     assert_eq!(cooldowns.skipped.get("expired"), Some(&1), "{report}");
     let bans = table(&report, "ban_records");
-    assert_eq!((bans.read, bans.imported), (1, 0), "{report}");
+    assert_eq!((bans.read, bans.imported), (1, 1), "{report}");
     assert!(
-        bans.note.as_deref().unwrap().contains("1 applied"),
+        bans.note.as_deref().unwrap().contains("1 also filled"),
         "{report}"
     );
     let codes = table(&report, "invite_codes");
@@ -267,12 +267,13 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         Some("1 rows not imported: no store support yet")
     );
     for name in ["reports", "ip_bans", "referral_notifications"] {
+        // Present and empty: reports and IP bans are imported (the moderation test below).
         let t = table(&report, name);
         assert!(t.present && t.read == 0 && t.imported == 0, "{report}");
     }
     let text = report.to_string();
     assert!(text.contains("invite_codes: 1 rows not imported: no store support yet"));
-    assert!(text.contains("ban_records: read 1, imported 0, skipped 1"));
+    assert!(text.contains("ban_records: read 1, imported 1, skipped 0"));
     assert!(!text.contains("postgres://"), "the URL must not be printed");
 
     // The records themselves, read from the data directory.
@@ -308,6 +309,10 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         assert_eq!(cole.banned_at, Some(t.banned_at));
         assert_eq!(cole.banned_reason.as_deref(), Some("multiple reports"));
         assert_eq!(cole.review_status.as_deref(), Some("pending"));
+        let record = reader.ban_record(&id(COLE)).unwrap().unwrap();
+        assert_eq!(record.ban_status, BanStatus::Temporary);
+        assert_eq!(record.banned_at, t.banned_at);
+        assert_eq!(record.user_name, "Cole");
         let gus = reader.user(&id(GUS)).unwrap().unwrap();
         assert_eq!(gus.account_type, AccountType::Guest);
         assert_eq!(gus.socials, "{}");
@@ -335,8 +340,8 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         assert_eq!(ips(GUS), ["198.51.100.1"]);
         drop(reader);
         // Every record is in the outbox for the mirror: 3 users + 1 ban applied, 3 sessions,
-        // 3 recorded addresses, 1 history entry, 1 completion, 1 cooldown.
-        assert_eq!(store.health().unwrap().outbox_depth, 13);
+        // 3 recorded addresses, 1 history entry, 1 completion, 1 cooldown, 1 ban record.
+        assert_eq!(store.health().unwrap().outbox_depth, 14);
         store.close().await;
     }
 
@@ -399,6 +404,344 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
 
     let health = server.get("/health", None).await;
     assert_eq!(health.body["store"]["users"], 3);
+}
+
+const ODD: &str = "00000000-0000-4000-8000-00000000000d";
+/// Report ids in the order the import reads them (by `report_id`).
+const REPORT: [&str; 5] = [
+    "30000000-0000-4000-8000-000000000001",
+    "30000000-0000-4000-8000-000000000002",
+    "30000000-0000-4000-8000-000000000003",
+    "30000000-0000-4000-8000-000000000004",
+    "30000000-0000-4000-8000-000000000005",
+];
+
+/// The sample database plus moderation rows, good and bad. Odd's gender (a drifted schema)
+/// keeps Odd out of the store, so what refers to Odd is skipped or loses the reference.
+async fn seed_moderation(url: &str, t: &Times) {
+    let db = client(url).await;
+    db.batch_execute("ALTER TABLE users DROP CONSTRAINT users_gender_check")
+        .await
+        .unwrap();
+    let odd = Uuid::parse_str(ODD).unwrap();
+    exec(
+        &db,
+        "INSERT INTO users (user_id, name, gender, account_type) VALUES ($1, 'Odd', 'other', 'guest')",
+        &[&odd],
+    )
+    .await;
+    let (ann, gus, cole) = (ANN, GUS, COLE);
+    let room = Uuid::parse_str(ROOM).unwrap();
+    let report = format!(
+        "INSERT INTO reports (report_id, reporter_user_id, reported_user_id, reporter_name,
+            reported_user_name, reporter_ip, reason, room_id, timestamp)
+         VALUES ($1::text::uuid, $2::text::uuid, $3::text::uuid, 'someone', $4,
+            $5::text::inet, $6, $7, {})",
+        ts(8)
+    );
+    let at = Some(t.now - DAY);
+    let cole_name = Some("Cole then");
+    let rows = [
+        // Gus on Cole from an IPv4-mapped IPv6 address.
+        (
+            REPORT[0],
+            gus,
+            cole,
+            cole_name,
+            Some("::ffff:203.0.113.5"),
+            Some("spam"),
+            Some(room),
+            at,
+        ),
+        // Ann on Cole: no name, reason, room or time.
+        (
+            REPORT[1],
+            ann,
+            cole,
+            None,
+            Some("2001:db8::5"),
+            None,
+            None,
+            None,
+        ),
+        // Ann on Cole again: one report per pair.
+        (
+            REPORT[2],
+            ann,
+            cole,
+            cole_name,
+            None,
+            Some("again"),
+            None,
+            at,
+        ),
+        // Odd (not imported) on Cole, and Gus on Odd.
+        (REPORT[3], ODD, cole, cole_name, None, Some("x"), None, at),
+        (REPORT[4], gus, ODD, Some("Odd"), None, Some("x"), None, at),
+    ];
+    for (report_id, reporter, reported, name, ip, reason, room, at) in rows {
+        exec(
+            &db,
+            &report,
+            &[
+                &report_id, &reporter, &reported, &name, &ip, &reason, &room, &at,
+            ],
+        )
+        .await;
+    }
+    // Cole's record (seed_original) gets its addresses: two good, one mapped, one not a string.
+    exec(
+        &db,
+        r#"UPDATE ban_records SET ip_addresses = '["203.0.113.5", "::ffff:203.0.113.6", 5]'
+           WHERE user_id = $1"#,
+        &[&Uuid::parse_str(COLE).unwrap()],
+    )
+    .await;
+    let ban = format!(
+        "INSERT INTO ban_records (user_id, user_name, ban_status, banned_at, banned_reason,
+            report_count, review_status, reviewed_at, reviewed_by)
+         VALUES ($1::text::uuid, $2, $3, {}, 'reviewed', 1, $5, {}, $7::text::uuid)",
+        ts(4),
+        ts(6)
+    );
+    let reviewed = t.now - DAY / 2;
+    for (user, name, status, review, reviewer) in [
+        // Gus vindicated by Ann (a granted user: an id); no name on the record.
+        (gus, None, "vindicated", "reviewed_vindicate", Some(ann)),
+        // Ann banned for good, reviewed by Odd, who is not imported.
+        (ann, Some("Ann"), "permanent", "reviewed_ban", Some(ODD)),
+        // Odd's own record: Odd is not imported.
+        (ODD, Some("Odd"), "permanent", "reviewed_ban", None),
+    ] {
+        exec(
+            &db,
+            &ban,
+            &[
+                &user,
+                &name,
+                &status,
+                &t.banned_at,
+                &review,
+                &reviewed,
+                &reviewer,
+            ],
+        )
+        .await;
+    }
+    let ip_ban = format!(
+        "INSERT INTO ip_bans (ip_address, user_id, reason, banned_at)
+         VALUES ($1::text::inet, $2::text::uuid, $3, {})",
+        ts(4)
+    );
+    for (ip, user, reason, at) in [
+        (
+            "203.0.113.5",
+            Some(cole),
+            Some("auto-ban"),
+            Some(t.banned_at),
+        ),
+        // The same address as the one above, IPv4-mapped.
+        (
+            "::ffff:203.0.113.5",
+            Some(cole),
+            Some("auto-ban"),
+            Some(t.banned_at),
+        ),
+        // Odd's address: the ban stays, without its user.
+        (
+            "2001:db8::5",
+            Some(ODD),
+            Some("auto-ban"),
+            Some(t.banned_at),
+        ),
+        ("198.51.100.7", None, Some("by hand"), None),
+    ] {
+        exec(&db, &ip_ban, &[&ip, &user, &reason, &at]).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_ban_records_and_ip_bans_are_imported_and_mirror() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let t = Times::new();
+    seed_original(&url, &t).await;
+    seed_moderation(&url, &t).await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = now_ms();
+    let report = import(&args(&url, dir.path())).await.unwrap();
+    let after = now_ms();
+    println!("{report}");
+
+    let reports = table(&report, "reports");
+    assert_eq!((reports.read, reports.imported), (5, 2), "{report}");
+    assert_eq!(
+        reports.skipped.get("user not imported"),
+        Some(&2),
+        "{report}"
+    );
+    let duplicate = "duplicate report of the pair";
+    assert_eq!(reports.skipped.get(duplicate), Some(&1), "{report}");
+    for reason in [
+        "no reason; set to 'No reason provided'",
+        "no timestamp; set to the import time",
+        "no reported_user_name; the user's name used",
+    ] {
+        assert_eq!(reports.adjusted.get(reason), Some(&1), "{reason}\n{report}");
+    }
+    let listed = |t: &TableReport, key: &str| -> Vec<String> {
+        let found = t.problems.iter().filter(|p| p.key == key && p.skipped);
+        found.map(|p| p.reason.clone()).collect()
+    };
+    assert_eq!(
+        listed(reports, REPORT[2]),
+        [format!("{duplicate} ({ANN} already reported {COLE})")]
+    );
+    assert_eq!(
+        listed(reports, REPORT[3]),
+        [format!("user not imported (reporter {ODD})")]
+    );
+    assert_eq!(
+        listed(reports, REPORT[4]),
+        [format!("user not imported (reported user {ODD})")]
+    );
+    let bans = table(&report, "ban_records");
+    assert_eq!((bans.read, bans.imported), (4, 3), "{report}");
+    assert_eq!(bans.skipped.get("user not imported"), Some(&1), "{report}");
+    assert_eq!(listed(bans, ODD), ["user not imported"]);
+    let cleared = "reviewed_by refers to a user that was not imported; cleared";
+    assert_eq!(bans.adjusted.get(cleared), Some(&1), "{report}");
+    let dropped = "ip_addresses entries that are not addresses dropped";
+    assert_eq!(bans.adjusted.get(dropped), Some(&1), "{report}");
+    assert!(
+        bans.note.as_deref().unwrap().starts_with("2 also filled"),
+        "Cole's temporary and Ann's permanent ban; Gus's vindication is no ban: {report}"
+    );
+    let ip_bans = table(&report, "ip_bans");
+    assert_eq!((ip_bans.read, ip_bans.imported), (4, 3), "{report}");
+    assert_eq!(
+        listed(ip_bans, "::ffff:203.0.113.5"),
+        ["the same address as another ban (IPv4-mapped IPv6 read as IPv4) (203.0.113.5)"]
+    );
+    let kept = "user not imported; the ban kept without it";
+    assert_eq!(ip_bans.adjusted.get(kept), Some(&1), "{report}");
+    let no_time = "no banned_at; set to the import time";
+    assert_eq!(ip_bans.adjusted.get(no_time), Some(&1), "{report}");
+
+    {
+        let store = Store::open(
+            dir.path(),
+            1,
+            1,
+            std::time::Duration::from_secs(1),
+            std::sync::Arc::new(SystemClock),
+        )
+        .unwrap();
+        let reader = store.read().unwrap();
+        // Oldest first: Gus's (a day old), then Ann's (timed at the import).
+        let on_cole = reader.reports_on(&id(COLE)).unwrap();
+        assert_eq!(on_cole.len(), 2, "{on_cole:?}");
+        let (gus, ann) = (&on_cole[0], &on_cole[1]);
+        assert_eq!(gus.id, id(REPORT[0]));
+        assert_eq!(gus.reporter_user_id, id(GUS));
+        assert_eq!(gus.reported_user_id, id(COLE));
+        assert_eq!(gus.reported_user_name, "Cole then");
+        assert_eq!(gus.reporter_name, "someone");
+        assert_eq!(gus.reporter_ip.as_deref(), Some("203.0.113.5"));
+        assert_eq!(gus.reason, "spam");
+        assert_eq!(gus.room_id, Some(id(ROOM)));
+        assert_eq!(gus.created_at, t.now - DAY);
+        assert_eq!(ann.id, id(REPORT[1]));
+        assert_eq!(ann.reporter_ip.as_deref(), Some("2001:db8::5"));
+        assert_eq!(ann.reason, "No reason provided");
+        assert_eq!(ann.reported_user_name, "Cole", "the user's name");
+        assert_eq!(ann.room_id, None);
+        assert!(
+            (before..=after).contains(&ann.created_at),
+            "the import's now"
+        );
+        assert_eq!(reader.reported_by(&id(ANN)).unwrap(), [id(COLE)]);
+        assert!(reader.report(&id(REPORT[2])).unwrap().is_none());
+        assert_eq!(reader.newest_reports(10).unwrap().len(), 2);
+
+        let cole = reader.ban_record(&id(COLE)).unwrap().unwrap();
+        assert_eq!(cole.ip_addresses, ["203.0.113.5", "203.0.113.6"]);
+        assert_eq!((cole.report_count, cole.reviewed_by.clone()), (4, None));
+        let gus = reader.ban_record(&id(GUS)).unwrap().unwrap();
+        assert_eq!(gus.user_name, "Gus", "no name on the row: the user's");
+        assert_eq!(gus.ban_status, BanStatus::Vindicated);
+        assert_eq!(gus.banned_reason, "reviewed");
+        assert_eq!(gus.review_status.as_deref(), Some("reviewed_vindicate"));
+        assert_eq!(gus.reviewed_at, Some(t.now - DAY / 2));
+        assert_eq!(gus.reviewed_by.as_deref(), Some(ANN), "the hyphenated id");
+        let ann = reader.ban_record(&id(ANN)).unwrap().unwrap();
+        assert_eq!(
+            (ann.ban_status, ann.reviewed_by),
+            (BanStatus::Permanent, None)
+        );
+        assert!(reader.ban_record(&id(ODD)).unwrap().is_none());
+        assert_eq!(reader.ban_records().unwrap().len(), 3);
+        // Ann's permanent ban reached her user; Gus's vindication did not ban him.
+        let ann_user = reader.user(&id(ANN)).unwrap().unwrap();
+        assert_eq!(ann_user.ban_status, BanStatus::Permanent);
+        let gus_user = reader.user(&id(GUS)).unwrap().unwrap();
+        assert_eq!(gus_user.ban_status, BanStatus::None);
+
+        let mut ip_bans = reader.ip_bans().unwrap();
+        ip_bans.sort_by(|a, b| a.ip.cmp(&b.ip));
+        let found: Vec<_> = ip_bans
+            .iter()
+            .map(|b| (b.ip.as_str(), b.user_id, b.reason.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("198.51.100.7", None, "by hand"),
+                ("2001:db8::5", None, "auto-ban"),
+                ("203.0.113.5", Some(id(COLE)), "auto-ban"),
+            ]
+        );
+        assert!((before..=after).contains(&ip_bans[0].banned_at));
+        assert_eq!(ip_bans[2].banned_at, t.banned_at);
+        drop(reader);
+        store.close().await;
+    }
+
+    // The outbox the import filled drains into a new mirror, which then verifies.
+    let Some(mirror) = fresh_database().await else {
+        return;
+    };
+    let replay = napalmsky::sync::replay::replay(&ReplayArgs {
+        data_dir: dir.path().to_path_buf(),
+        postgres_url: mirror.clone(),
+        full: false,
+        verify: true,
+        dry_run: false,
+        batch_size: 1000,
+    })
+    .await
+    .unwrap();
+    assert!(replay.differences.is_empty(), "{:?}", replay.differences);
+    assert_eq!(replay.rows_rejected, 0);
+    let pg = client(&mirror).await;
+    for (table, rows) in [("reports", 2), ("ban_records", 3), ("ip_bans", 3)] {
+        let count: i64 = pg
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(count, rows, "{table}");
+    }
+    let reviewer: Option<Uuid> = pg
+        .query_one(
+            "SELECT reviewed_by FROM ban_records WHERE user_id = $1",
+            &[&Uuid::parse_str(GUS).unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(reviewer, Some(Uuid::parse_str(ANN).unwrap()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

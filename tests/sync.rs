@@ -88,7 +88,93 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
         })
         .await
         .unwrap();
+    moderation(server, &users).await;
     users
+}
+
+/// Addresses `moderation` bans; the last two are lifted again by the convergence test.
+const BANNED: [&str; 4] = ["203.0.113.3", "::1.2.3.4", "198.51.100.9", "2001:db8::9"];
+
+/// Reports, ban records and IP bans, written straight into the store (their routes are not
+/// what is tested here): user 3 reported by users 2 and 4 (one report from an IPv6 address,
+/// one without a room), banned by reports and reviewed by the admin (a username, no users
+/// row); user 5 banned for good by a granted user (user 0, an id); four banned addresses,
+/// IPv4 and IPv6 (an IPv4-compatible one among them), one no longer tied to a user.
+async fn moderation(server: &TestServer, users: &[String]) {
+    use napalmsky::store::records::{BanRecord, BanStatus, IpBan, Report};
+    let user = |i: usize| parse_id(&users[i]).unwrap();
+    let (reporter_a, reported, reporter_b, banned) = (user(2), user(3), user(4), user(5));
+    let reviewer = users[0].clone();
+    let report = move |reporter, ip: Option<&str>, room: Option<[u8; 16]>| Report {
+        id: *uuid::Uuid::new_v4().as_bytes(),
+        reported_user_id: reported,
+        reported_user_name: "reported".into(),
+        reported_user_selfie: Some("https://cdn.example/r.jpg".into()),
+        reported_user_video: None,
+        reporter_user_id: reporter,
+        reporter_name: "reporter".into(),
+        reporter_ip: ip.map(str::to_owned),
+        reason: "spam".into(),
+        room_id: room,
+        created_at: common::T0,
+        version: 0,
+    };
+    let record = move |user_id, status, reviewed_by: String| BanRecord {
+        user_id,
+        user_name: "banned".into(),
+        user_selfie: None,
+        user_video: None,
+        ban_status: status,
+        banned_at: common::T0,
+        banned_reason: "multiple reports".into(),
+        report_count: 4,
+        review_status: Some("reviewed_ban".into()),
+        reviewed_at: Some(common::T0 + 1_000),
+        reviewed_by: Some(reviewed_by),
+        ip_addresses: vec!["203.0.113.3".into(), "2001:db8::9".into()],
+        version: 0,
+    };
+    let stored = server
+        .running()
+        .internals()
+        .store()
+        .write(move |tx| {
+            let room = Some(*uuid::Uuid::new_v4().as_bytes());
+            let stored = [
+                tx.put_report(&mut report(reporter_a, Some("2001:db8::2"), room))?,
+                tx.put_report(&mut report(reporter_b, None, None))?,
+                tx.put_report(&mut report(reporter_b, None, None))?,
+            ];
+            let temporary = BanStatus::Temporary;
+            tx.put_ban_record(&mut record(reported, temporary, "admin".into()))?;
+            tx.put_ban_record(&mut record(banned, BanStatus::Permanent, reviewer))?;
+            for (i, ip) in BANNED.into_iter().enumerate() {
+                // The address as the store keys it: as `IpAddr` displays it.
+                let ip = ip.parse::<std::net::IpAddr>().unwrap().to_string();
+                let user_id = (i != 1).then_some(reported);
+                let reason = "banned with its user".to_owned();
+                let mut ban = IpBan {
+                    ip,
+                    banned_at: common::T0,
+                    user_id,
+                    reason,
+                    version: 0,
+                };
+                tx.put_ip_ban(&mut ban)?;
+            }
+            Ok(stored)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored, [true, true, false], "one report per pair");
+}
+
+/// The moderation rows as mirrored, each as text, sorted.
+async fn mirrored(pg: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    let rows = pg.query(sql, &[]).await.unwrap();
+    let mut found: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+    found.sort();
+    found
 }
 
 /// A server mirroring to `url`, draining every 20 ms.
@@ -172,6 +258,71 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     assert_eq!(health.body["sync"]["connected"], true);
     assert!(health.body["sync"]["rowsSynced"].as_u64().unwrap() > 0);
 
+    // Reports, ban records and IP bans, column by column where the mirror converts.
+    let reports = mirrored(
+        &pg,
+        "SELECT concat_ws('|', reporter_user_id, reported_user_id, reported_user_name,
+            reported_user_selfie, coalesce(host(reporter_ip), '-'), room_id IS NOT NULL, reason,
+            timestamp = to_timestamp(1767225600) AT TIME ZONE 'UTC') FROM reports",
+    )
+    .await;
+    let selfie = "https://cdn.example/r.jpg";
+    let mut expected = vec![
+        format!(
+            "{}|{}|reported|{selfie}|2001:db8::2|t|spam|t",
+            users[2], users[3]
+        ),
+        format!("{}|{}|reported|{selfie}|-|f|spam|t", users[4], users[3]),
+    ];
+    expected.sort();
+    assert_eq!(reports, expected);
+    let bans = mirrored(
+        &pg,
+        "SELECT concat_ws('|', user_id, ban_status, report_count, review_status,
+            coalesce(reviewed_by::text, '-'), reviewer, ip_addresses::text) FROM ban_records",
+    )
+    .await;
+    let addresses = r#"["203.0.113.3", "2001:db8::9"]"#;
+    let mut expected = vec![
+        format!("{}|temporary|4|reviewed_ban|-|admin|{addresses}", users[3]),
+        format!(
+            "{}|permanent|4|reviewed_ban|{}|{}|{addresses}",
+            users[5], users[0], users[0]
+        ),
+    ];
+    expected.sort();
+    assert_eq!(
+        bans, expected,
+        "an admin reviewer has no users row: reviewer only"
+    );
+    let ip_bans = "SELECT concat_ws('|', host(ip_address), coalesce(user_id::text, '-'), reason)
+        FROM ip_bans";
+    let reason = "banned with its user";
+    let expected = |addresses: &[&str]| {
+        let mut rows: Vec<String> = addresses
+            .iter()
+            .map(|ip| match *ip {
+                "::1.2.3.4" => format!("{ip}|-|{reason}"),
+                _ => format!("{ip}|{}|{reason}", users[3]),
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(mirrored(&pg, ip_bans).await, expected(&BANNED));
+    // Lifted bans (an IPv4 and an IPv6 address) leave the mirror: deleted by address.
+    let lifted = server
+        .running()
+        .internals()
+        .store()
+        .write(|tx| Ok([tx.delete_ip_ban(BANNED[2])?, tx.delete_ip_ban(BANNED[3])?]))
+        .await
+        .unwrap();
+    assert_eq!(lifted, [true, true]);
+    wait_until(30, "the lifted bans to be mirrored", || synced(&server)).await;
+    assert_eq!(mirrored(&pg, ip_bans).await, expected(&BANNED[..2]));
+    assert_mirror_equals_store(server.running().internals().store(), &url).await;
+
     // replay --full into an empty database gives the same mirror.
     let (dir, _clock) = server.stop().await;
     let Some(empty) = fresh_database().await else {
@@ -205,7 +356,8 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     let report = napalmsky::sync::replay::replay(&args).await.unwrap();
     assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
     // Rows the store never had are deleted by --full: a stray user and a stray cooldown of
-    // it (the cooldown first, so the count is not hidden by the cascade).
+    // it (the cooldown first, so the count is not hidden by the cascade), and a stray IP ban
+    // (its key an address).
     client(&url)
         .await
         .batch_execute(
@@ -213,7 +365,8 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
                  VALUES ('00000000-0000-0000-0000-0000000000aa', 'stray', 'male', 'guest');
              INSERT INTO cooldowns (user_id_1, user_id_2, expires_at)
                  SELECT '00000000-0000-0000-0000-0000000000aa', user_id, NOW()
-                 FROM users WHERE name <> 'stray' ORDER BY user_id LIMIT 1;",
+                 FROM users WHERE name <> 'stray' ORDER BY user_id LIMIT 1;
+             INSERT INTO ip_bans (ip_address, reason) VALUES ('2001:db8::dead', 'stray');",
         )
         .await
         .unwrap();
@@ -221,9 +374,11 @@ async fn mirror_converges_and_replay_full_rebuilds_it() {
     let report = napalmsky::sync::replay::replay(&repair).await.unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
     assert_eq!(
-        report.rows_deleted, 2,
-        "the stray cooldown, then the stray user"
+        report.rows_deleted, 3,
+        "the stray IP ban and cooldown, then the stray user"
     );
+    let pg = client(&url).await;
+    assert_eq!(mirrored(&pg, ip_bans).await, expected(&BANNED[..2]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

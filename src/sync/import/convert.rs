@@ -98,12 +98,12 @@ pub(super) struct UserRow {
     pub created_at: Option<Millis>,
 }
 
-fn unknown(what: &'static str, value: &str) -> Reason {
+pub(super) fn unknown(what: &'static str, value: &str) -> Reason {
     (what, Some(format!("{value:?}")))
 }
 
 /// A metric: NULL -> 0 (the column default); negative -> 0, reported.
-fn metric(value: Option<i32>, field: &str, changes: &mut Vec<Reason>) -> u32 {
+pub(super) fn metric(value: Option<i32>, field: &str, changes: &mut Vec<Reason>) -> u32 {
     match value {
         None => 0,
         Some(v) => u32::try_from(v).unwrap_or_else(|_| {
@@ -201,7 +201,7 @@ fn json_text(
     }
 }
 
-fn json_kind(value: &Value) -> &'static str {
+pub(super) fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -383,14 +383,21 @@ pub(super) fn completion(
     })
 }
 
-/// One `ban_records` row as read.
-#[derive(Debug, Clone)]
+/// One `ban_records` row as read (the record itself is built in `moderation.rs`).
+#[derive(Debug, Clone, Default)]
 pub(super) struct BanRow {
     pub user_id: Uuid,
+    pub user_name: Option<String>,
+    pub user_selfie: Option<String>,
+    pub user_video: Option<String>,
     pub ban_status: String,
     pub banned_at: Option<Millis>,
     pub banned_reason: Option<String>,
+    pub report_count: Option<i32>,
     pub review_status: Option<String>,
+    pub reviewed_at: Option<Millis>,
+    pub reviewed_by: Option<Uuid>,
+    pub ip_addresses: Option<Value>,
 }
 
 /// What a ban record does to its user.
@@ -652,6 +659,7 @@ mod tests {
             banned_at: Some(NOW - 100),
             banned_reason: Some("reports".into()),
             review_status: Some("pending".into()),
+            ..BanRow::default()
         };
         let mut user = user(row(), NOW, &mut Vec::new()).unwrap();
         assert_eq!(apply_ban(&mut user, &ban), Ok(BanEffect::Applied));

@@ -8,14 +8,16 @@
 //! - Writes through `Store::write` in batches of 1,000 records, so each change is also in the
 //!   outbox and a server started with `--postgres-url` mirrors everything.
 //! - users, sessions (unexpired; active flag and expiry kept), chat_history, session_completions
-//!   and cooldowns (unexpired) become records; a temporary/permanent ban record fills its user's
-//!   missing ban fields; tables the store has no record for yet are counted and reported.
+//!   and cooldowns (unexpired), reports, ban records and IP bans become records; a
+//!   temporary/permanent ban record also fills its user's missing ban fields; tables the store
+//!   has no record for yet are counted and reported.
 //! - A row that breaks a rule is skipped or imported with a change, and either way reported
 //!   with its key and reason: nothing is dropped silently.
 //!
 //! The source URL is never printed (it may hold a password).
 
 mod convert;
+mod moderation;
 mod report;
 mod source;
 mod tables;

@@ -2,6 +2,7 @@
 //! big database never sits in memory), and the SQL pieces the table readers share.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use anyhow::Context;
 use tokio_postgres::types::ToSql;
@@ -23,6 +24,8 @@ pub(super) enum KeyKind {
     Uuid,
     Text,
     Int,
+    /// An INET key (`ip_bans`), compared as an address.
+    Inet,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +33,7 @@ enum Key {
     Uuid(Uuid),
     Text(String),
     Int(i32),
+    Inet(IpAddr),
 }
 
 /// Pages through one table in primary-key order: `WHERE (key) > (last key seen)`.
@@ -79,6 +83,7 @@ impl Pager {
                         Key::Uuid(v) => v as &(dyn ToSql + Sync),
                         Key::Text(v) => v as &(dyn ToSql + Sync),
                         Key::Int(v) => v as &(dyn ToSql + Sync),
+                        Key::Inet(v) => v as &(dyn ToSql + Sync),
                     })
                     .collect();
                 src.query(&self.next, &params).await?
@@ -94,6 +99,7 @@ impl Pager {
                     KeyKind::Uuid => Key::Uuid(last.try_get(*name)?),
                     KeyKind::Text => Key::Text(last.try_get(*name)?),
                     KeyKind::Int => Key::Int(last.try_get(*name)?),
+                    KeyKind::Inet => Key::Inet(last.try_get(*name)?),
                 });
             }
             self.after = Some(after);

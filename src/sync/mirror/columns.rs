@@ -226,7 +226,10 @@ impl<R: 'static> Column<R> {
             verified: false,
             nullable: V::NULLABLE,
             array: Box::new(move |rows| Box::new(rows.iter().map(&get).collect::<Vec<V>>())),
-            text: Box::new(move |row| for_text(row).verify_text()),
+            text: Box::new(move |row| match ty {
+                PgType::Inet => as_postgres_host(for_text(row).verify_text()),
+                _ => for_text(row).verify_text(),
+            }),
             key: Box::new(move |row| for_key(row).key_part()),
         }
     }
@@ -259,6 +262,20 @@ impl<R: 'static> Column<R> {
 
     pub(crate) fn key_part(&self, row: &R) -> Option<KeyPart> {
         (self.key)(row)
+    }
+}
+
+/// An address as Postgres' `host()` writes it, which `--verify` compares with: the same as
+/// `IpAddr`'s display except for the deprecated IPv4-compatible IPv6 addresses (the first 96
+/// bits zero, then not `::` or `::1`...), which Postgres writes as `::1.2.3.4` and Rust as
+/// `::102:304`. Anything that is not an address is left as it is.
+fn as_postgres_host(text: String) -> String {
+    match text.parse::<std::net::Ipv6Addr>() {
+        Ok(ip) if ip.segments()[..6] == [0; 6] && ip.segments()[6] != 0 => {
+            let [.., a, b, c, d] = ip.octets();
+            format!("::{a}.{b}.{c}.{d}")
+        }
+        _ => text,
     }
 }
 

@@ -4,6 +4,17 @@ use super::columns::PgType::{Inet, Text, Timestamp, Uuid};
 use super::columns::{Column, Mirrored, Table, uuid};
 use crate::store::records::Report;
 
+/// INET rejects anything that is not an address (a client the server could not place is
+/// "unknown" elsewhere); such a value is stored as NULL rather than refusing the row.
+fn reporter_ip(report: &Report) -> Option<String> {
+    let ip = report
+        .reporter_ip
+        .as_deref()?
+        .parse::<std::net::IpAddr>()
+        .ok()?;
+    Some(ip.to_string())
+}
+
 impl Mirrored for Report {
     fn describe() -> Table<Self> {
         let columns = vec![
@@ -26,7 +37,7 @@ impl Mirrored for Report {
             })
             .verified(),
             Column::new("reporter_name", Text, |r: &Report| r.reporter_name.clone()),
-            Column::new("reporter_ip", Inet, |r: &Report| r.reporter_ip.clone()),
+            Column::new("reporter_ip", Inet, reporter_ip),
             Column::new("reason", Text, |r: &Report| r.reason.clone()).verified(),
             Column::new("room_id", Uuid, |r: &Report| r.room_id.as_ref().map(uuid)),
             Column::new("timestamp", Timestamp, |r: &Report| r.created_at),

@@ -136,13 +136,19 @@ pub(crate) fn delete<R: Mirrored>(keys: &[Vec<KeyPart>]) -> Statement {
 /// The column in `--verify`'s row text, written as the store side writes it.
 fn verify_expression(column: &Column<impl Sized>) -> String {
     let name = column.name;
-    match column.ty {
+    let text = match column.ty {
         PgType::Uuid => format!("{name}::text"),
         PgType::Bool => format!("(CASE WHEN {name} THEN '1' ELSE '0' END)"),
         // `host` drops the prefix length `::text` would add (`203.0.113.7/32`).
-        PgType::Inet => format!("coalesce(host({name}), '')"),
-        _ if column.nullable => format!("coalesce({name}, '')"),
+        PgType::Inet => format!("host({name})"),
         _ => name.to_owned(),
+    };
+    // NULL as empty, as the store side writes `None`: one NULL would make the whole row
+    // text NULL, and the row would drop out of the sum.
+    if column.nullable || column.ty == PgType::Inet {
+        format!("coalesce({text}, '')")
+    } else {
+        text
     }
 }
 
@@ -178,12 +184,17 @@ pub(crate) fn create_kept_sql<R: Mirrored>() -> String {
     )
 }
 
+/// The keys arrive as the upsert's arrays do (an address as text), so they are selected the
+/// way the upsert selects them: the kept table has the mirror table's column types.
 pub(crate) fn insert_kept<R: Mirrored>(keys: &[Vec<KeyPart>]) -> Statement {
+    let selects: Vec<String> = key_columns::<R>().map(select).collect();
     Statement {
         sql: format!(
-            "INSERT INTO {} SELECT * FROM UNNEST({})",
+            "INSERT INTO {} SELECT {} FROM UNNEST({}) AS r({})",
             kept_table::<R>(),
-            unnest_params(key_columns::<R>())
+            selects.join(", "),
+            unnest_params(key_columns::<R>()),
+            names(key_columns::<R>()).join(", ")
         ),
         params: key_arrays::<R>(keys),
     }

@@ -2,10 +2,12 @@
 
 use super::columns::{key_of, table, verify_text};
 use super::kinds::KINDS;
-use super::sql::{checksum_sql, delete_sql, upsert_sql};
+use super::sql::{checksum_sql, delete_sql, delete_unkept_sql, insert_kept, upsert_sql};
 use super::{KeyPart, Rows};
 use crate::store::Current;
-use crate::store::records::{Cooldown, HistoryEntry, RecordKind, Session};
+use crate::store::records::{
+    BanRecord, BanStatus, Cooldown, HistoryEntry, IpBan, RecordKind, Report, Session,
+};
 
 #[test]
 fn the_cooldowns_upsert_delete_and_checksum_are_generated_from_its_columns() {
@@ -155,4 +157,147 @@ fn a_batch_splits_parents_first_and_deletes_children_first() {
     );
     assert_eq!(table::<Cooldown>().name, "cooldowns");
     assert_eq!(KINDS.len(), 9);
+}
+
+fn ip_ban(ip: &str) -> IpBan {
+    IpBan {
+        ip: ip.to_owned(),
+        banned_at: 1_000,
+        user_id: Some([3; 16]),
+        reason: "auto".to_owned(),
+        version: 8,
+    }
+}
+
+#[test]
+fn ip_bans_are_keyed_by_the_address_compared_as_inet() {
+    assert_eq!(
+        delete_sql::<IpBan>(),
+        "DELETE FROM ip_bans t USING UNNEST($1::text[]) AS d(ip_address) \
+         WHERE t.ip_address::inet = d.ip_address::inet"
+    );
+    assert_eq!(
+        checksum_sql::<IpBan>(),
+        "SELECT count(*)::int8, coalesce(sum(('x' || substr(md5(coalesce(host(ip_address), '') \
+         || '|' || coalesce(user_id::text, '') || '|' || sync_version), 1, 15))::bit(60)::int8\
+         ::numeric), 0)::text FROM ip_bans"
+    );
+    // replay --full's kept keys go into a table of the mirror's column types: cast like the
+    // upsert (text into an inet column is refused otherwise).
+    assert_eq!(
+        insert_kept::<IpBan>(&[vec![KeyPart::Text("2001:db8::1".into())]]).sql,
+        "INSERT INTO napalmsky_kept_ip_bans SELECT r.ip_address::inet \
+         FROM UNNEST($1::text[]) AS r(ip_address)"
+    );
+    assert!(delete_unkept_sql::<IpBan>().ends_with("k.ip_address::inet = t.ip_address::inet)"));
+    assert!(
+        upsert_sql::<IpBan>("<").contains("ON CONFLICT (ip_address) DO UPDATE"),
+        "{}",
+        upsert_sql::<IpBan>("<")
+    );
+}
+
+#[test]
+fn a_deleted_ip_ban_is_deleted_by_its_address_text() {
+    let mut rows = Rows::default();
+    rows.add(Current::Deleted(RecordKind::IpBan, b"2001:db8::1".to_vec()));
+    rows.add(Current::Deleted(RecordKind::IpBan, vec![0xff, 0xfe]));
+    assert_eq!(rows.len(), 1, "a key that is not text deletes nothing");
+    assert_eq!(
+        super::columns::deleted_key::<IpBan>(b"203.0.113.9"),
+        Some(vec![KeyPart::Text("203.0.113.9".to_owned())])
+    );
+    assert_eq!(
+        key_of(&ip_ban("203.0.113.9")),
+        super::columns::deleted_key::<IpBan>(b"203.0.113.9").unwrap_or_default(),
+        "an upsert and a delete of one ban name the same row"
+    );
+}
+
+#[test]
+fn the_ip_ban_row_text_writes_addresses_as_postgres_host_does() {
+    let row = |ip: &str| verify_text(&ip_ban(ip));
+    assert_eq!(
+        row("203.0.113.9"),
+        "203.0.113.9|03030303-0303-0303-0303-030303030303|8"
+    );
+    assert_eq!(
+        row("2001:db8::7"),
+        "2001:db8::7|03030303-0303-0303-0303-030303030303|8"
+    );
+    // IPv4-compatible IPv6: Rust displays `::102:304`, Postgres' host() `::1.2.3.4`.
+    let compatible = "::1.2.3.4".parse::<std::net::IpAddr>().unwrap();
+    assert_eq!(compatible.to_string(), "::102:304");
+    assert!(row(&compatible.to_string()).starts_with("::1.2.3.4|"));
+    assert!(row("::1").starts_with("::1|"));
+    assert!(row("::ffff:1.2.3.4").starts_with("::ffff:1.2.3.4|"));
+    let orphan = IpBan {
+        user_id: None,
+        ..ip_ban("198.51.100.1")
+    };
+    assert_eq!(verify_text(&orphan), "198.51.100.1||8");
+}
+
+#[test]
+fn reports_and_ban_records_verify_their_ids_statuses_and_counts() {
+    let report = Report {
+        id: [1; 16],
+        reported_user_id: [2; 16],
+        reported_user_name: "r".into(),
+        reported_user_selfie: None,
+        reported_user_video: None,
+        reporter_user_id: [3; 16],
+        reporter_name: "s".into(),
+        reporter_ip: Some("2001:db8::2".into()),
+        reason: "spam".into(),
+        room_id: None,
+        created_at: 5,
+        version: 4,
+    };
+    assert_eq!(
+        verify_text(&report),
+        "01010101-0101-0101-0101-010101010101|02020202-0202-0202-0202-020202020202|\
+         03030303-0303-0303-0303-030303030303|spam|4"
+    );
+    let ip_of = |ip: Option<&str>| {
+        let column = table::<Report>()
+            .columns
+            .iter()
+            .find(|c| c.name == "reporter_ip");
+        let report = Report {
+            reporter_ip: ip.map(str::to_owned),
+            ..report.clone()
+        };
+        column.map(|c| c.verify_text(&report))
+    };
+    assert_eq!(ip_of(Some("2001:db8::2")).as_deref(), Some("2001:db8::2"));
+    assert_eq!(
+        ip_of(Some("unknown")).as_deref(),
+        Some(""),
+        "not an address: NULL, not a refused row"
+    );
+    let record = BanRecord {
+        user_id: [2; 16],
+        user_name: "r".into(),
+        user_selfie: None,
+        user_video: None,
+        ban_status: BanStatus::Temporary,
+        banned_at: 5,
+        banned_reason: "reports".into(),
+        report_count: 4,
+        review_status: Some("pending".into()),
+        reviewed_at: None,
+        reviewed_by: Some("admin".into()),
+        ip_addresses: vec!["203.0.113.1".into()],
+        version: 6,
+    };
+    assert_eq!(
+        verify_text(&record),
+        "02020202-0202-0202-0202-020202020202|temporary|4|pending|6"
+    );
+    let upsert = upsert_sql::<BanRecord>("<");
+    assert!(
+        upsert.contains("reviewed_by = EXCLUDED.reviewed_by, reviewer = EXCLUDED.reviewer"),
+        "{upsert}"
+    );
 }

@@ -9,7 +9,9 @@ mod ban_records;
 mod chat_history;
 mod cooldowns;
 mod counted;
+mod ip_bans;
 mod paging;
+mod reports;
 mod session_completions;
 mod sessions;
 mod table;
@@ -58,7 +60,9 @@ impl<'a, 't> Importer<'a, 't> {
         chat_history::import(&mut import).await?;
         session_completions::import(&mut import).await?;
         cooldowns::import(&mut import).await?;
+        reports::import(&mut import).await?;
         ban_records::import(&mut import).await?;
+        ip_bans::import(&mut import).await?;
         for (table, reason) in COUNTED_ONLY {
             import
                 .count_only(table, reason)

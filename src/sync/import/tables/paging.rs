@@ -56,10 +56,6 @@ fn written(table: &mut TableReport, count: u64, notes: Vec<Note>) -> u64 {
                 not_imported += 1;
                 table.skip(key, reason, detail);
             }
-            Note::SkipUnlisted(reason) => {
-                not_imported += 1;
-                table.skip_unlisted(reason);
-            }
             Note::Applied => applied += 1,
         }
     }
@@ -157,12 +153,11 @@ mod tests {
         let notes = vec![
             Note::Adjust("a".to_owned(), ("changed", None)),
             Note::Skip("b".to_owned(), ("duplicate", None)),
-            Note::SkipUnlisted("no store support yet"),
             Note::Applied,
         ];
         assert_eq!(written(&mut table, 5, notes), 1);
-        assert_eq!(table.imported, 3);
-        assert_eq!(table.skipped_total(), 2);
+        assert_eq!(table.imported, 4);
+        assert_eq!(table.skipped_total(), 1);
         assert_eq!(table.adjusted_total(), 1);
     }
 }

@@ -103,8 +103,7 @@ impl Checking<'_> {
 pub(super) enum Note {
     Adjust(String, Reason),
     Skip(String, Reason),
-    SkipUnlisted(&'static str),
-    /// Not imported, but it changed another record (a ban filling its user's fields).
+    /// The item also changed another record (a ban filling its user's fields).
     Applied,
 }
 

@@ -8,7 +8,7 @@ use common::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const ROUTES: [(&str, &str); 9] = [
+const ROUTES: [(&str, &str); 13] = [
     ("GET", "/"),
     ("GET", "/health"),
     ("GET", "/stats/live"),
@@ -18,6 +18,10 @@ const ROUTES: [(&str, &str); 9] = [
     ("POST", "/auth/logout"),
     ("GET", "/user/me"),
     ("PUT", "/user/me"),
+    ("POST", "/report/user"),
+    ("POST", "/report/review/not-an-id"),
+    ("GET", "/report/check-ip/not%20an%20address"),
+    ("POST", "/admin/logout"),
 ];
 
 fn wrong_values() -> Vec<Value> {
@@ -45,6 +49,10 @@ fn bodies() -> Vec<Vec<u8>> {
         "email",
         "password",
         "socials",
+        "reportedUserId",
+        "reason",
+        "roomId",
+        "decision",
     ];
     let mut bodies: Vec<Vec<u8>> = vec![
         b"not json".to_vec(),
@@ -77,6 +85,7 @@ async fn every_route_survives_hostile_bodies() {
     let server = TestServer::start_with(|c| {
         c.limits.auth_rate_limit = 1_000_000;
         c.limits.api_rate_limit = 1_000_000;
+        c.limits.report_rate_limit = 1_000_000;
     })
     .await;
     let (_, token) = server.guest("Ann").await;

@@ -8,53 +8,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::proxied::{behind_proxy, guest_from, report_from, send_from};
 use common::ws::{Ws, authenticate_as, connect, expect, expect_closed, expect_next, send};
 use common::{Reply, TestServer, assert_error, keys};
-use napalmsky::config::{Config, Paywall};
+use napalmsky::config::Config;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const TARGET_IP: &str = "203.0.113.50";
-
-/// Requests from 127.0.0.1 are from a trusted proxy: `X-Forwarded-For` names the client.
-fn behind_proxy(config: &mut Config) {
-    config.net.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
-    config.rules.paywall = Paywall::Off;
-}
-
-async fn send_from(
-    server: &TestServer,
-    ip: &str,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    let body = body.map(|b| b.to_string().into_bytes());
-    let headers = [("x-forwarded-for", ip)];
-    server.send(method, path, token, body, &headers).await
-}
-
-/// A guest signed up from `ip`; returns (userId, token).
-async fn guest_from(server: &TestServer, name: &str, ip: &str) -> (String, String) {
-    let body = json!({"name": name, "gender": "male"});
-    let reply = send_from(server, ip, Method::POST, "/auth/guest", None, Some(body)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let field = |name: &str| reply.body[name].as_str().unwrap().to_owned();
-    (field("userId"), field("sessionToken"))
-}
-
-async fn report_from(server: &TestServer, ip: &str, token: &str, body: Value) -> Reply {
-    send_from(
-        server,
-        ip,
-        Method::POST,
-        "/report/user",
-        Some(token),
-        Some(body),
-    )
-    .await
-}
 
 /// Four reporters, each from its own address.
 async fn reporters(server: &TestServer) -> Vec<(String, String, String)> {
@@ -140,27 +101,26 @@ async fn reports_are_limited_per_address() {
     })
     .await;
     let (_, token) = guest_from(&server, "Reporter", "198.51.100.1").await;
+    let check_ban = || {
+        let token = token.clone();
+        let server = &server;
+        async move {
+            let path = "/report/check-ban";
+            send_from(
+                server,
+                "198.51.100.1",
+                Method::GET,
+                path,
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
     for _ in 0..3 {
-        let reply = send_from(
-            &server,
-            "198.51.100.1",
-            Method::GET,
-            "/report/check-ban",
-            Some(&token),
-            None,
-        )
-        .await;
-        assert_eq!(reply.status, 200);
+        assert_eq!(check_ban().await.status, 200);
     }
-    let limited = send_from(
-        &server,
-        "198.51.100.1",
-        Method::GET,
-        "/report/check-ban",
-        Some(&token),
-        None,
-    )
-    .await;
+    let limited = check_ban().await;
     assert_error(&limited, 429, "Too many reports");
     assert_eq!(
         limited.body["message"],

@@ -5,41 +5,14 @@
 
 mod common;
 
-use common::{Reply, T0, TestServer, assert_error, keys};
+use common::proxied::{behind_proxy, guest_from, report_from, send_from};
+use common::{T0, TestServer, assert_error, keys};
 use napalmsky::accounts::PasswordHasher;
-use napalmsky::config::{Config, Paywall};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const TARGET_IP: &str = "203.0.113.50";
 const PASSWORD: &str = "admin password";
-
-fn behind_proxy(config: &mut Config) {
-    config.net.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
-    config.rules.paywall = Paywall::Off;
-}
-
-async fn from(
-    server: &TestServer,
-    ip: &str,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    let body = body.map(|b| b.to_string().into_bytes());
-    server
-        .send(method, path, token, body, &[("x-forwarded-for", ip)])
-        .await
-}
-
-async fn guest_from(server: &TestServer, name: &str, ip: &str) -> (String, String) {
-    let body = json!({"name": name, "gender": "female"});
-    let reply = from(server, ip, Method::POST, "/auth/guest", None, Some(body)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let field = |name: &str| reply.body[name].as_str().unwrap().to_owned();
-    (field("userId"), field("sessionToken"))
-}
 
 /// Four new reporters (from `198.51.100.<first>` on) report `target`; the last report bans.
 async fn ban_by_reports(server: &TestServer, target: &str, first: u8) {
@@ -47,15 +20,7 @@ async fn ban_by_reports(server: &TestServer, target: &str, first: u8) {
         let ip = format!("198.51.100.{n}");
         let (_, token) = guest_from(server, &format!("Reporter {n}"), &ip).await;
         let body = json!({"reportedUserId": target, "reason": format!("reason {n}")});
-        let reply = from(
-            server,
-            &ip,
-            Method::POST,
-            "/report/user",
-            Some(&token),
-            Some(body),
-        )
-        .await;
+        let reply = report_from(server, &ip, &token, body).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         server.clock.advance(std::time::Duration::from_secs(1));
     }
@@ -209,7 +174,7 @@ async fn a_ban_is_listed_reviewed_durably_and_blacklisted() {
         server.get("/user/me", Some(&target_token)).await.status,
         200
     );
-    let health = from(&server, TARGET_IP, Method::GET, "/health", None, None).await;
+    let health = send_from(&server, TARGET_IP, Method::GET, "/health", None, None).await;
     assert_eq!(health.status, 200, "the address ban is lifted with the ban");
     let record = server.get("/report/check-ban", Some(&target_token)).await;
     assert_eq!(record.body["isBanned"], false);
@@ -236,7 +201,7 @@ async fn a_ban_is_listed_reviewed_durably_and_blacklisted() {
         403,
         "Account suspended",
     );
-    let refused = from(&server, TARGET_IP, Method::GET, "/health", None, None).await;
+    let refused = send_from(&server, TARGET_IP, Method::GET, "/health", None, None).await;
     assert_error(&refused, 403, "Access denied");
     let record = server.get("/report/check-ban", Some(&target_token)).await;
     assert_eq!(record.body["banStatus"], "permanent");

@@ -45,25 +45,8 @@ async fn run_scenario(transport: &'static str) {
         .await
         .unwrap();
     let base = format!("http://{}", server.addr());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/speed-date.mjs");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(script)
-            .arg(base)
-            .arg(transport)
-            .arg(MIN_HISTORY_CALL_SECONDS.to_string())
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "{transport} scenario failed:\n{stdout}\n{stderr}"
-    );
+    let args = [base, transport.into(), MIN_HISTORY_CALL_SECONDS.to_string()];
+    let stdout = run_node("speed-date.mjs", args).await;
     assert!(
         stdout.contains(&format!("{transport}: 16 passed, 0 failed")),
         "{stdout}"
@@ -78,6 +61,24 @@ async fn run_scenario(transport: &'static str) {
     .await;
     drop(realtime);
     server.shutdown().await;
+}
+
+/// Runs `tests/node/<script>` with `args` to its end; returns what it printed, failing with
+/// its output if it failed.
+async fn run_node<const N: usize>(script: &str, args: [String; N]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/node")
+        .join(script);
+    let output =
+        tokio::task::spawn_blocking(move || Command::new("node").arg(&script).args(args).output())
+            .await
+            .unwrap()
+            .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "failed:\n{stdout}\n{stderr}");
+    stdout
 }
 
 fn prerequisites_missing() -> bool {
@@ -118,24 +119,7 @@ async fn run_ban_scenario(transport: &'static str) {
         .await
         .unwrap();
     let base = format!("http://{}", server.addr());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/ban.mjs");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(script)
-            .arg(base)
-            .arg(transport)
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "{transport} ban scenario failed:\n{stdout}\n{stderr}"
-    );
+    let stdout = run_node("ban.mjs", [base, transport.into()]).await;
     assert!(
         stdout.contains(&format!("{transport}: 3 passed, 0 failed")),
         "{stdout}"

@@ -4,6 +4,7 @@
 
 pub mod pg;
 pub mod process;
+pub mod proxied;
 pub mod proxy;
 pub mod ws;
 

@@ -58,6 +58,25 @@ fn table<'r>(report: &'r ImportReport, name: &str) -> &'r TableReport {
         .unwrap_or_else(|| panic!("no {name} in the report:\n{report}"))
 }
 
+/// Drains the data directory's outbox into `mirror` and verifies it; fails on a difference.
+async fn replay_and_verify(
+    dir: &std::path::Path,
+    mirror: &str,
+) -> napalmsky::sync::replay::ReplayReport {
+    let replay = napalmsky::sync::replay::replay(&ReplayArgs {
+        data_dir: dir.to_path_buf(),
+        postgres_url: mirror.to_owned(),
+        full: false,
+        verify: true,
+        dry_run: false,
+        batch_size: 1000,
+    })
+    .await
+    .unwrap();
+    assert!(replay.differences.is_empty(), "{:?}", replay.differences);
+    replay
+}
+
 fn args(url: &str, dir: &std::path::Path) -> ImportArgs {
     ImportArgs {
         from_postgres: url.to_owned(),
@@ -712,17 +731,7 @@ async fn reports_ban_records_and_ip_bans_are_imported_and_mirror() {
     let Some(mirror) = fresh_database().await else {
         return;
     };
-    let replay = napalmsky::sync::replay::replay(&ReplayArgs {
-        data_dir: dir.path().to_path_buf(),
-        postgres_url: mirror.clone(),
-        full: false,
-        verify: true,
-        dry_run: false,
-        batch_size: 1000,
-    })
-    .await
-    .unwrap();
-    assert!(replay.differences.is_empty(), "{:?}", replay.differences);
+    let replay = replay_and_verify(dir.path(), &mirror).await;
     assert_eq!(replay.rows_rejected, 0);
     let pg = client(&mirror).await;
     for (table, rows) in [("reports", 2), ("ban_records", 3), ("ip_bans", 3)] {
@@ -875,17 +884,7 @@ async fn rows_that_break_a_rule_are_reported_and_the_rest_mirrors_cleanly() {
     let Some(mirror) = fresh_database().await else {
         return;
     };
-    let replay = napalmsky::sync::replay::replay(&ReplayArgs {
-        data_dir: dir.path().to_path_buf(),
-        postgres_url: mirror.clone(),
-        full: false,
-        verify: true,
-        dry_run: false,
-        batch_size: 1000,
-    })
-    .await
-    .unwrap();
-    assert!(replay.differences.is_empty(), "{:?}", replay.differences);
+    replay_and_verify(dir.path(), &mirror).await;
     let count: i64 = client(&mirror)
         .await
         .query_one("SELECT count(*) FROM users", &[])

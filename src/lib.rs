@@ -20,6 +20,7 @@ pub mod domain;
 pub mod memory;
 pub mod moderation;
 pub mod net;
+pub mod paywall;
 pub mod proto;
 pub mod server;
 pub mod store;

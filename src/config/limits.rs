@@ -45,9 +45,14 @@ pub struct LimitsConfig {
     #[arg(long, env = "NAPALMSKY_REPORT_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
     pub report_rate_window: Duration,
 
-    /// Invite-code validation attempts per IP per hour.
-    #[arg(long, hide = true, env = "NAPALMSKY_VALIDATE_CODE_RATE_LIMIT", default_value_t = 5, value_parser = positive::<u32>)]
+    /// Invite-code checks per IP per validate-code window (`POST /payment/validate-code`,
+    /// and `GET /payment/qr/:code` for a code that does not exist).
+    #[arg(long, env = "NAPALMSKY_VALIDATE_CODE_RATE_LIMIT", default_value_t = 5, value_parser = positive::<u32>)]
     pub validate_code_rate_limit: u32,
+
+    /// Window of the validate-code limit, fixed from a client's first attempt.
+    #[arg(long, env = "NAPALMSKY_VALIDATE_CODE_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
+    pub validate_code_rate_window: Duration,
 
     /// Largest media upload, in bytes.
     #[arg(long, hide = true, env = "NAPALMSKY_UPLOAD_LIMIT", default_value_t = 50 * 1024 * 1024, value_parser = positive::<usize>)]

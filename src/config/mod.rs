@@ -13,6 +13,7 @@ mod moderation;
 mod net;
 mod operations;
 mod parse;
+mod paywall;
 mod realtime;
 mod rules;
 mod store;
@@ -24,6 +25,7 @@ pub use moderation::ModerationConfig;
 pub use net::NetConfig;
 pub use operations::OperationsConfig;
 pub use parse::MAX_DURATION;
+pub use paywall::PaywallConfig;
 pub use realtime::RealtimeConfig;
 pub use rules::{Paywall, RulesConfig};
 pub use store::StoreConfig;
@@ -47,6 +49,8 @@ pub struct Config {
     pub accounts: AccountsConfig,
     #[command(flatten)]
     pub moderation: ModerationConfig,
+    #[command(flatten)]
+    pub paywall: PaywallConfig,
     #[command(flatten)]
     pub sync: SyncConfig,
     #[command(flatten)]
@@ -87,6 +91,7 @@ impl Config {
         self.net.validate()?;
         self.realtime.validate()?;
         self.rules.validate()?;
+        self.paywall.validate()?;
         self.sync.validate()?;
         self.operations.validate()
     }

@@ -24,6 +24,8 @@ pub enum RecordKind {
     Report,
     BanRecord,
     IpBan,
+    InviteCode,
+    PaymentEvent,
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "reports, ban records and IP bans mirrored",
         include_str!("sql/004_moderation.sql"),
     ),
+    (
+        5,
+        "invite codes with their uses, processed payment events",
+        include_str!("sql/005_paywall.sql"),
+    ),
 ];
 
 /// Creates or upgrades the schema. Each migration runs in its own transaction with its

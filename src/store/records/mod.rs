@@ -17,7 +17,9 @@ mod ban_record;
 mod completion;
 mod cooldown;
 mod history;
+mod invite_code;
 mod ip_ban;
+mod payment_event;
 mod report;
 mod session;
 mod user;
@@ -36,7 +38,9 @@ pub use ban_record::BanRecord;
 pub use completion::Completion;
 pub use cooldown::{Cooldown, ordered};
 pub use history::{HistoryEntry, history_key};
+pub use invite_code::{ArchivedCodeKind, CodeKind, InviteCode, USED_BY_KEPT};
 pub use ip_ban::IpBan;
+pub use payment_event::PaymentEvent;
 pub use report::{Report, Reporter};
 pub(super) use session::SESSIONS;
 pub use session::{ArchivedSession, Session};
@@ -59,6 +63,8 @@ pub enum Current {
     Report(Report),
     BanRecord(BanRecord),
     IpBan(IpBan),
+    InviteCode(InviteCode),
+    PaymentEvent(PaymentEvent),
     /// The record is gone: delete its mirror row. The key is the outbox key.
     Deleted(RecordKind, Vec<u8>),
 }
@@ -74,6 +80,8 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     report::create_tables(txn)?;
     ban_record::create_tables(txn)?;
     ip_ban::create_tables(txn)?;
+    invite_code::create_tables(txn)?;
+    payment_event::create_tables(txn)?;
     admin_account::create_tables(txn)?;
     admin_session::create_tables(txn)?;
     admin_grant::create_tables(txn)
@@ -99,6 +107,12 @@ impl Reader {
                 ban_record::current(self, key)?.map(|f| f.map(Current::BanRecord))
             }
             RecordKind::IpBan => ip_ban::current(self, key)?.map(|f| f.map(Current::IpBan)),
+            RecordKind::InviteCode => {
+                invite_code::current(self, key)?.map(|f| f.map(Current::InviteCode))
+            }
+            RecordKind::PaymentEvent => {
+                payment_event::current(self, key)?.map(|f| f.map(Current::PaymentEvent))
+            }
         };
         Ok(found.map(|f| f.unwrap_or_else(|| Current::Deleted(kind, key.to_vec()))))
     }
@@ -113,7 +127,9 @@ impl Reader {
             + user_ips::count(self)?
             + report::count(self)?
             + ban_record::count(self)?
-            + ip_ban::count(self)?)
+            + ip_ban::count(self)?
+            + invite_code::count(self)?
+            + payment_event::count(self)?)
     }
 
     /// Every record of every mirrored kind (for `replay --full` and verification), users
@@ -130,6 +146,8 @@ impl Reader {
         user_ips::each(self, &mut |r| each(Current::UserIps(r)))?;
         report::each(self, &mut |r| each(Current::Report(r)))?;
         ban_record::each(self, &mut |b| each(Current::BanRecord(b)))?;
-        ip_ban::each(self, &mut |b| each(Current::IpBan(b)))
+        ip_ban::each(self, &mut |b| each(Current::IpBan(b)))?;
+        invite_code::each(self, &mut |c| each(Current::InviteCode(c)))?;
+        payment_event::each(self, &mut |e| each(Current::PaymentEvent(e)))
     }
 }

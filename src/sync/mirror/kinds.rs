@@ -9,12 +9,12 @@ use std::marker::PhantomData;
 use super::columns::{Mirrored, table};
 use crate::store::Current;
 use crate::store::records::{
-    BanRecord, Completion, Cooldown, HistoryEntry, IpBan, RecordKind, Report, Session, User,
-    UserIps,
+    BanRecord, Completion, Cooldown, HistoryEntry, InviteCode, IpBan, PaymentEvent, RecordKind,
+    Report, Session, User, UserIps,
 };
 
 /// Every mirrored kind, parents first: upserts run in this order, deletions in reverse.
-pub(crate) const KINDS: [RecordKind; 9] = [
+pub(crate) const KINDS: [RecordKind; 11] = [
     RecordKind::User,
     RecordKind::UserIps,
     RecordKind::Session,
@@ -24,6 +24,8 @@ pub(crate) const KINDS: [RecordKind; 9] = [
     RecordKind::Report,
     RecordKind::BanRecord,
     RecordKind::IpBan,
+    RecordKind::InviteCode,
+    RecordKind::PaymentEvent,
 ];
 
 /// Where `kind` is written among the others.
@@ -66,6 +68,8 @@ pub(crate) fn visit_table(kind: RecordKind, visitor: &mut impl TableVisitor) {
         RecordKind::Report => visitor.table::<Report>(),
         RecordKind::BanRecord => visitor.table::<BanRecord>(),
         RecordKind::IpBan => visitor.table::<IpBan>(),
+        RecordKind::InviteCode => visitor.table::<InviteCode>(),
+        RecordKind::PaymentEvent => visitor.table::<PaymentEvent>(),
     }
 }
 
@@ -92,6 +96,8 @@ pub(crate) fn visit(current: Current, visitor: &mut impl Visitor) {
         Current::Report(report) => visitor.record(report),
         Current::BanRecord(record) => visitor.record(record),
         Current::IpBan(ban) => visitor.record(ban),
+        Current::InviteCode(code) => visitor.record(code),
+        Current::PaymentEvent(event) => visitor.record(event),
         Current::Deleted(kind, key) => {
             struct Deleted<'a, V> {
                 visitor: &'a mut V,

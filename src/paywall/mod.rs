@@ -1,0 +1,19 @@
+//! The paywall: who has access, invite codes (minting, redeeming, checking, deactivating) and
+//! the payment record a Stripe webhook leaves; typed outcomes, no hyper.
+//!
+//! Module order: `access` and `code_text` (pure rules), `codes` (minting and the admin's
+//! operations), `redeem` (a user spends a code), `status` (what `/payment/status` reads).
+
+mod access;
+mod code_text;
+mod codes;
+mod redeem;
+mod status;
+
+pub use access::{effective_status, has_access};
+pub use code_text::{CODE_LEN, new_code, normalize_code};
+pub use codes::{
+    CodeCheck, USER_CODE_USES, check_code, deactivate_code, mint_admin_code, mint_user_code,
+};
+pub use redeem::{ApplyError, CodeRefusal, apply_code, redeem_code};
+pub use status::{PaymentStatus, payment_status};

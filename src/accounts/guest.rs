@@ -1,6 +1,7 @@
 //! Guest signup: a new account with a name and a gender, and its first session.
 
 use super::{NewSession, new_user_id};
+use crate::paywall::{CodeRefusal, normalize_code, redeem_code};
 use crate::store::records::{Gender, PaidStatus, User};
 use crate::store::{Id, Store, StoreError, Tx};
 
@@ -23,8 +24,8 @@ pub struct SignedUp {
 pub enum GuestError {
     /// Not 16 letters and digits.
     InviteCodeFormat,
-    /// Well formed but matches no code.
-    InviteCodeUnknown,
+    /// Well formed but refused: unknown, deactivated or used up.
+    InviteCodeRefused(CodeRefusal),
     Unavailable(StoreError),
 }
 
@@ -35,40 +36,42 @@ impl From<StoreError> for GuestError {
 }
 
 /// `POST /auth/guest`.
+///
+/// With an invite code the guest spends it in the same transaction that creates them: the
+/// grace period and their own 4-use code, or no account at all when the code is refused.
 pub async fn sign_up_guest(store: &Store, signup: GuestSignup<'_>) -> Result<SignedUp, GuestError> {
-    if let Some(code) = signup.invite_code {
-        check_invite_code(code)?;
-    }
+    let code = match signup.invite_code {
+        Some(raw) => Some(normalize_code(raw).ok_or(GuestError::InviteCodeFormat)?),
+        None => None,
+    };
     // A referral (intro) code that matches nothing is ignored, as in the original; none can
     // match before the referral capability exists.
-    let user = User::new_guest(
+    let mut user = User::new_guest(
         new_user_id(),
         signup.name,
         signup.gender,
         signup.session.now,
     );
-    let signed_up = SignedUp {
-        user_id: user.id,
-        token: signup.session.token,
-        paid_status: user.paid_status,
-    };
+    let (user_id, token, now) = (user.id, signup.session.token, signup.session.now);
     let session = signup.session;
-    store
-        .write(move |tx| create_guest(tx, user, session))
-        .await?;
-    tracing::info!(user = %super::id_string(&signed_up.user_id), "guest signed up");
-    Ok(signed_up)
-}
-
-/// Invite codes arrive with the paywall capability; until then no code exists, which the
-/// original answers like this.
-fn check_invite_code(code: &str) -> Result<(), GuestError> {
-    let code = code.trim().to_uppercase();
-    let well_formed = code.len() == 16 && code.bytes().all(|b| b.is_ascii_alphanumeric());
-    if !well_formed {
-        return Err(GuestError::InviteCodeFormat);
-    }
-    Err(GuestError::InviteCodeUnknown)
+    let paid_status = store
+        .write(move |tx| {
+            if let Some(code) = code
+                && let Err(refusal) = redeem_code(tx, &code, &mut user, now)?
+            {
+                return Ok(Err(GuestError::InviteCodeRefused(refusal)));
+            }
+            let paid_status = user.paid_status;
+            create_guest(tx, user, session)?;
+            Ok(Ok(paid_status))
+        })
+        .await??;
+    tracing::info!(user = %super::id_string(&user_id), "guest signed up");
+    Ok(SignedUp {
+        user_id,
+        token,
+        paid_status,
+    })
 }
 
 /// The signup's write: the guest and its first session.

@@ -40,6 +40,8 @@ pub mod reason {
 /// `error {message}` texts.
 pub mod message {
     pub const NOT_AUTHENTICATED: &str = "Not authenticated";
+    /// `call:invite` or `call:accept` from a user without access while the paywall is on.
+    pub const PAYMENT_REQUIRED: &str = "Payment required";
     pub const WAIT_FOR_AUTH: &str = "Please wait for authentication to complete";
     pub const AT_CAPACITY: &str = "Server at capacity, please try again shortly";
     pub const INVALID_TARGET: &str = "Invalid target user";

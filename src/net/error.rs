@@ -43,8 +43,17 @@ pub enum ApiError {
     },
     /// 403: the request comes from an IP-banned address (every route).
     AddressBanned { reason: String },
-    /// 403: an invite code that matches nothing; the client should offer payment.
-    InviteRequiresPayment,
+    /// 403 at signup: the invite code was refused (the message says why); the client should
+    /// offer payment.
+    InviteRefused(&'static str),
+    /// 403 with the route's message.
+    Forbidden(&'static str),
+    /// A status and message with fields of the route's own beside `error`.
+    Detailed {
+        status: StatusCode,
+        message: &'static str,
+        details: Value,
+    },
     /// 404 with the route's message (`User not found`).
     NotFound(&'static str),
     /// 404 `Cannot <METHOD> <path>`: no route.
@@ -90,13 +99,15 @@ impl ApiError {
             Self::AccountSuspended
             | Self::LoginSuspended { .. }
             | Self::AddressBanned { .. }
-            | Self::InviteRequiresPayment
+            | Self::InviteRefused(_)
+            | Self::Forbidden(_)
             | Self::AdminAccessRequired => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::NoRoute { .. } => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited(response) => response.status(),
+            Self::Detailed { status, .. } => *status,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(StoreError::Closed | StoreError::Failed) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
@@ -158,11 +169,13 @@ impl ApiError {
                 status: ban,
                 review,
             } => error_with(status, "Account suspended", login_ban_details(ban, review)),
-            Self::InviteRequiresPayment => error_with(
-                status,
-                "Invalid invite code",
-                json!({ "requiresPayment": true }),
-            ),
+            Self::InviteRefused(message) => {
+                error_with(status, message, json!({ "requiresPayment": true }))
+            }
+            Self::Forbidden(message) => error(status, message),
+            Self::Detailed {
+                message, details, ..
+            } => error_with(status, message, details),
             Self::NoRoute { method, path } => {
                 error(status, &format!("Cannot {method} {}", printable(&path)))
             }

@@ -10,7 +10,7 @@ use super::{LoadShedder, RateLimits, Transports};
 use crate::accounts::PasswordHasher;
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
-use crate::config::{AccountsConfig, NetConfig, RulesConfig};
+use crate::config::{AccountsConfig, NetConfig, PaywallConfig, RulesConfig};
 use crate::moderation::{AddressGate, ModerationRules};
 use crate::store::Store;
 use crate::sync::SyncStatus;
@@ -22,6 +22,7 @@ pub struct HttpConfig {
     pub(crate) rules: RulesConfig,
     pub(crate) accounts: AccountsConfig,
     pub(crate) moderation: ModerationRules,
+    pub(crate) paywall: PaywallConfig,
     /// `--postgres-url` is set (reported by `GET /` and `/health`, never the URL).
     pub(crate) mirror_enabled: bool,
 }

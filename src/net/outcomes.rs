@@ -5,6 +5,7 @@ use super::error::ApiError;
 use crate::accounts::{GuestError, LinkError, LoginError, LogoutError, SessionRefusal};
 use crate::admin::{AdminLoginError, AdminRefusal};
 use crate::moderation::{ReportError, ReviewError};
+use crate::paywall::ApplyError;
 
 impl From<SessionRefusal> for ApiError {
     fn from(refusal: SessionRefusal) -> Self {
@@ -21,7 +22,7 @@ impl From<GuestError> for ApiError {
     fn from(refusal: GuestError) -> Self {
         match refusal {
             GuestError::InviteCodeFormat => Self::bad_request("Invalid invite code format"),
-            GuestError::InviteCodeUnknown => Self::InviteRequiresPayment,
+            GuestError::InviteCodeRefused(refusal) => Self::InviteRefused(refusal.message()),
             GuestError::Unavailable(e) => Self::Store(e),
         }
     }
@@ -109,6 +110,17 @@ impl From<AdminRefusal> for ApiError {
             AdminRefusal::Unauthorized => Self::AdminAuthorizationRequired,
             AdminRefusal::NotAdmin => Self::AdminAccessRequired,
             AdminRefusal::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<ApplyError> for ApiError {
+    fn from(refusal: ApplyError) -> Self {
+        match refusal {
+            ApplyError::UserNotFound => Self::NotFound("User not found"),
+            ApplyError::AlreadyHasAccess => Self::bad_request("You already have access"),
+            ApplyError::Refused(refusal) => Self::Forbidden(refusal.message()),
+            ApplyError::Unavailable(e) => Self::Store(e),
         }
     }
 }

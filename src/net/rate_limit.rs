@@ -51,6 +51,19 @@ pub struct Decision {
     pub limited: bool,
     remaining: u32,
     reset_seconds: i64,
+    reset_ms: Millis,
+}
+
+impl Decision {
+    /// Requests left in the window.
+    pub fn remaining(&self) -> u32 {
+        self.remaining
+    }
+
+    /// Milliseconds until the window ends.
+    pub fn reset_ms(&self) -> Millis {
+        self.reset_ms
+    }
 }
 
 impl RateLimiter {
@@ -96,11 +109,22 @@ impl RateLimiter {
         }
         let hits = window.hits.fetch_add(1, Ordering::AcqRel).saturating_add(1);
         let reset_at = window.reset_at.load(Ordering::Acquire);
+        let reset_ms = (reset_at - now).max(0);
         Decision {
             limited: hits > self.limit,
             remaining: self.limit.saturating_sub(hits),
-            reset_seconds: ((reset_at - now).max(0) + 999) / 1000,
+            reset_seconds: (reset_ms + 999) / 1000,
+            reset_ms,
         }
+    }
+
+    /// Whether `ip` has no request left in its current window, without counting one.
+    pub fn exhausted(&self, ip: IpAddr) -> bool {
+        let now = self.clock.now_ms();
+        self.read().get(&ip).is_some_and(|window| {
+            window.reset_at.load(Ordering::Acquire) > now
+                && window.hits.load(Ordering::Acquire) >= self.limit
+        })
     }
 
     fn window_of(&self, ip: IpAddr, now: Millis) -> Arc<Window> {
@@ -175,6 +199,9 @@ pub struct RateLimits {
     pub signup: RateLimiter,
     /// Every `/report` request.
     pub report: RateLimiter,
+    /// Every `POST /payment/validate-code`, and QR requests for unknown codes (its 429 body
+    /// is the route's own, with the time left).
+    pub validate_code: RateLimiter,
 }
 
 impl RateLimits {
@@ -217,6 +244,13 @@ impl RateLimits {
                 }),
                 clock.clone(),
             ),
+            validate_code: RateLimiter::new(
+                config.validate_code_rate_limit,
+                config.validate_code_rate_window,
+                false,
+                Value::Null,
+                clock.clone(),
+            ),
             report: RateLimiter::new(
                 config.report_rate_limit,
                 config.report_rate_window,
@@ -236,6 +270,7 @@ impl RateLimits {
             + self.api.purge_expired()
             + self.signup.purge_expired()
             + self.report.purge_expired()
+            + self.validate_code.purge_expired()
     }
 }
 

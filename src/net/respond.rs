@@ -53,3 +53,22 @@ pub fn without_nulls(mut value: Value) -> Value {
     }
     value
 }
+
+/// A body that is not JSON (an image, or the original's plain-text answers).
+pub fn typed(status: StatusCode, content_type: &'static str, body: Bytes) -> Resp {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.reserve(EXPECTED_HEADERS);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A plain-text answer.
+pub fn text(status: StatusCode, body: &'static str) -> Resp {
+    typed(
+        status,
+        "text/plain; charset=utf-8",
+        Bytes::from_static(body.as_bytes()),
+    )
+}

@@ -1,7 +1,7 @@
 //! Who may use the matchmaking: the original's three statuses of access, and what the API
 //! says when the paywall is off.
 
-use crate::store::records::PaidStatus;
+use crate::store::records::{ArchivedPaidStatus, PaidStatus};
 
 /// `paid`, `qr_verified` and `qr_grace_period` have access (the original's `requirePayment`).
 pub fn has_access(status: PaidStatus) -> bool {
@@ -9,6 +9,11 @@ pub fn has_access(status: PaidStatus) -> bool {
         status,
         PaidStatus::Paid | PaidStatus::QrVerified | PaidStatus::QrGracePeriod
     )
+}
+
+/// `has_access` on a stored record read in place.
+pub fn archived_has_access(status: &ArchivedPaidStatus) -> bool {
+    !matches!(status, ArchivedPaidStatus::Unpaid)
 }
 
 /// The status the API shows. With the paywall off everyone has access, and the client must

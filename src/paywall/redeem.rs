@@ -64,7 +64,13 @@ pub fn redeem_code(
             tx.put_user(&mut owner)?;
         }
     }
-    user.paid_status = PaidStatus::QrGracePeriod;
+    // The grace period lasts until the user's fourth completed call; one who completed them
+    // already (while the paywall was off) is verified at once rather than never.
+    user.paid_status = if user.qr_unlocked {
+        PaidStatus::QrVerified
+    } else {
+        PaidStatus::QrGracePeriod
+    };
     user.invite_code_used = Some(code.to_owned());
     user.updated_at = now;
     mint_user_code(tx, user, now)?;

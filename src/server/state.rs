@@ -54,6 +54,7 @@ impl AppState {
             store.clone(),
             config.net.body_read_timeout,
             shedder.clone(),
+            config.rules.paywall,
             requests_over.clone(),
         );
         let http = Arc::new(Http {
@@ -62,6 +63,7 @@ impl AppState {
                 rules: config.rules.clone(),
                 accounts: config.accounts.clone(),
                 moderation: config.moderation.rules(),
+                paywall: config.paywall.clone(),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },
             origins: config.net.origins(),

@@ -202,6 +202,7 @@ mod tests {
             store,
             body_read_timeout,
             shedder,
+            crate::config::Paywall::On,
             CancellationToken::new(),
         )
     }

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use super::Transports;
 use super::bucket::TokenBucket;
 use crate::app::{Out, Outlet, SocketAuth, event_command};
+use crate::config::Paywall;
 use crate::domain::{Command, Notice, SocketId, UserId, event, message};
+use crate::paywall;
 use crate::proto::ProtoError;
 use crate::proto::engine::{self, EnginePacket};
 use crate::proto::socketio::{self, SioKind};
@@ -186,6 +188,11 @@ impl SocketSession {
         let payload = args.into_iter().next().unwrap_or(Value::Null);
         let flow = if name == "auth" {
             self.on_auth(&payload)
+        } else if matches!(name, "call:invite" | "call:accept") && !self.may_start_calls() {
+            self.emit(
+                event::ERROR,
+                Some(json!({"message": message::PAYMENT_REQUIRED})),
+            )
         } else {
             let store = &self.state.store;
             let exists = |user: &UserId| {
@@ -203,6 +210,23 @@ impl SocketSession {
             (Flow::Continue, Some(id)) => self.send(socketio::encode_ack::<Value>(id, &[])),
             _ => flow,
         }
+    }
+
+    /// Whether this socket's user may invite or accept: anyone with the paywall off; with it
+    /// on, a user with access (§7.8: the original left sockets unguarded). An unauthenticated
+    /// socket goes on to the domain, which refuses it as such. Read at each event, so a
+    /// payment that lands while the socket is open counts at once.
+    fn may_start_calls(&self) -> bool {
+        let Some(user) = self.user else { return true };
+        if self.state.paywall == Paywall::Off {
+            return true;
+        }
+        let access = self
+            .state
+            .store
+            .read()
+            .and_then(|r| r.with_user(&user, |u| paywall::archived_has_access(&u.paid_status)));
+        access.is_ok_and(|access| access == Some(true))
     }
 
     /// The `auth {sessionToken}` event.

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::polling_sessions::PollingSessions;
 use crate::app::Realtime;
+use crate::config::Paywall;
 use crate::net::LoadShedder;
 use crate::store::Store;
 
@@ -18,6 +19,8 @@ pub struct Transports {
     /// limits are the realtime flags, read through `realtime.config()`.
     pub(crate) body_read_timeout: Duration,
     pub(crate) shedder: Arc<LoadShedder>,
+    /// `--paywall`: with it on, a socket without access may be online but not start calls.
+    pub(crate) paywall: Paywall,
     pub(crate) polling: PollingSessions,
     /// Cancelled once shutdown has served the last request: nothing waits for clients then.
     pub(crate) requests_over: CancellationToken,
@@ -29,6 +32,7 @@ impl Transports {
         store: Arc<Store>,
         body_read_timeout: Duration,
         shedder: Arc<LoadShedder>,
+        paywall: Paywall,
         requests_over: CancellationToken,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -36,6 +40,7 @@ impl Transports {
             store,
             body_read_timeout,
             shedder,
+            paywall,
             polling: PollingSessions::default(),
             requests_over,
         })

@@ -12,6 +12,7 @@ use crate::accounts::{
     self, GuestSignup, LoggedIn, NewSession, id_string, new_token, normalize_name,
 };
 use crate::clock::duration_ms;
+use crate::config::Paywall;
 use crate::domain::{Command, Notice};
 use crate::net::Http;
 use crate::net::auth::bearer_token;
@@ -19,6 +20,7 @@ use crate::net::body::{json_object, non_blank_str, optional_str, required_fields
 use crate::net::call::{Answer, Call};
 use crate::net::error::ApiError;
 use crate::net::respond::{ok, without_nulls};
+use crate::paywall;
 use crate::store::records::Gender;
 
 /// Longest `User-Agent` kept as a session's device info.
@@ -78,6 +80,8 @@ pub async fn guest(state: &Arc<Http>, call: Call) -> Answer {
         session,
     };
     let signed_up = accounts::sign_up_guest(&state.store, signup).await?;
+    let paywall_on = state.config.rules.paywall == Paywall::On;
+    let paid_status = paywall::effective_status(signed_up.paid_status, paywall_on);
     Ok(ok(&json!({
         "userId": id_string(&signed_up.user_id),
         "sessionToken": id_string(&signed_up.token),
@@ -86,8 +90,8 @@ pub async fn guest(state: &Arc<Http>, call: Call) -> Answer {
         "targetUser": Value::Null,
         "targetOnline": false,
         "referralCode": Value::Null,
-        "paidStatus": signed_up.paid_status.as_str(),
-        "requiresPayment": true,
+        "paidStatus": paid_status.as_str(),
+        "requiresPayment": !paywall::has_access(paid_status),
     })))
 }
 

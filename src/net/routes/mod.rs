@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod health;
 pub mod metrics;
+pub mod payment;
 pub mod report;
 pub mod room;
 pub mod root;

@@ -126,6 +126,8 @@ fn error_frame(message: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_payload_types_for_every_event_get_errors_not_crashes() {
     let server = TestServer::start_with(|c| {
+        // The payloads are what is tested; `paywall.rs` tests the paywall on sockets.
+        c.rules.paywall = napalmsky::config::Paywall::Off;
         c.realtime.socket_event_rate = 100_000;
         c.realtime.socket_event_burst = 100_000;
     })

@@ -358,3 +358,54 @@ async fn an_unpaid_socket_may_be_online_but_cannot_start_or_accept_calls() {
     send(&mut paid_ws, &invite(&other_id)).await;
     expect(&mut other_ws, r#"42["call:notify""#).await;
 }
+
+/// Four completed calls (as the persistence worker records them) unlock the QR code and
+/// verify a grace-period user; `/payment/status` says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fourth_completed_call_verifies_a_grace_period_user() {
+    let server = TestServer::start().await;
+    let admin = admin_token(&server).await;
+    let code = admin_code(&server, &admin, json!({})).await;
+    let ann = signup(&server, "Ann", Some(&code)).await;
+    let bob = signup(&server, "Bob", None).await;
+    let id = |reply: &Reply| {
+        napalmsky::accounts::parse_id(reply.body["userId"].as_str().unwrap()).unwrap()
+    };
+    let (ann_id, bob_id) = (id(&ann), id(&bob));
+    for n in 0..4u8 {
+        let call = napalmsky::calls::FinishedCall {
+            session_id: format!("session-{n}"),
+            room_id: [n + 1; 16],
+            caller: ann_id,
+            callee: bob_id,
+            caller_name: "Ann".into(),
+            callee_name: "Bob".into(),
+            started_at: T0,
+            duration_seconds: 60,
+            messages: "[]".into(),
+            record_history: true,
+            record_completion: true,
+            cooldown_until: None,
+        };
+        let store = server.running().internals().store();
+        store
+            .write(move |tx| napalmsky::calls::record_finished_call(tx, &call, T0).map(drop))
+            .await
+            .unwrap();
+        let status = server.get("/payment/status", Some(&token_of(&ann))).await;
+        assert_eq!(status.body["successfulSessions"], n + 1);
+        let expected = if n == 3 {
+            "qr_verified"
+        } else {
+            "qr_grace_period"
+        };
+        assert_eq!(status.body["paidStatus"], expected);
+        assert_eq!(status.body["qrUnlocked"], n == 3);
+    }
+    let status = server.get("/payment/status", Some(&token_of(&ann))).await;
+    assert_eq!(status.body["qrUnlockedAt"], T0);
+    // An unpaid user's calls unlock the code but grant no access.
+    let bob_status = server.get("/payment/status", Some(&token_of(&bob))).await;
+    assert_eq!(bob_status.body["qrUnlocked"], true);
+    assert_eq!(bob_status.body["paidStatus"], "unpaid");
+}

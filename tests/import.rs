@@ -234,6 +234,16 @@ async fn seed_original(url: &str, t: &Times) {
         &[&ann],
     )
     .await;
+    let used_by = serde_json::json!([ann.to_string(), "not-a-user-id"]);
+    exec(
+        &db,
+        "INSERT INTO invite_codes (code, created_by, created_by_name, type, max_uses,
+            uses_remaining, used_by, is_active)
+         VALUES ('ADMINCODE1234567', NULL, 'Admin (ops)', 'admin', -1, -1, $1, FALSE),
+                ('short', NULL, 'x', 'user', 4, 4, '[]', TRUE)",
+        &[&used_by],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,11 +289,11 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         "{report}"
     );
     let codes = table(&report, "invite_codes");
-    assert_eq!((codes.read, codes.imported), (1, 0), "{report}");
-    assert_eq!(codes.skipped.get("no store support yet"), Some(&1));
+    assert_eq!((codes.read, codes.imported), (3, 2), "{report}");
     assert_eq!(
-        codes.note.as_deref(),
-        Some("1 rows not imported: no store support yet")
+        codes.skipped.get("not a 16-character code"),
+        Some(&1),
+        "{report}"
     );
     for name in ["reports", "ip_bans", "referral_notifications"] {
         // Present and empty: reports and IP bans are imported (the moderation test below).
@@ -291,7 +301,10 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         assert!(t.present && t.read == 0 && t.imported == 0, "{report}");
     }
     let text = report.to_string();
-    assert!(text.contains("invite_codes: 1 rows not imported: no store support yet"));
+    assert!(
+        !text.contains("ANNCODE1234ABCDE"),
+        "codes are secrets: {text}"
+    );
     assert!(text.contains("ban_records: read 1, imported 1, skipped 0"));
     assert!(!text.contains("postgres://"), "the URL must not be printed");
 
@@ -306,6 +319,24 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         )
         .unwrap();
         let reader = store.read().unwrap();
+        let code = reader.invite_code("ANNCODE1234ABCDE").unwrap().unwrap();
+        assert_eq!(code.created_by, Some(id(ANN)));
+        assert_eq!(
+            (code.max_uses, code.uses_remaining, code.total_used),
+            (5, 5, 0)
+        );
+        assert!(code.is_active);
+        let admin = reader.invite_code("ADMINCODE1234567").unwrap().unwrap();
+        assert_eq!(admin.kind, napalmsky::store::records::CodeKind::Admin);
+        assert_eq!(admin.created_by_name, "Admin (ops)");
+        assert!(
+            !admin.is_active,
+            "deactivated in the source, deactivated here"
+        );
+        assert_eq!(
+            (admin.total_used, admin.used_by.clone()),
+            (1, vec![id(ANN)])
+        );
         let ann = reader.user(&id(ANN)).unwrap().unwrap();
         assert_eq!(ann.name, "Ann");
         assert_eq!(ann.email.as_deref(), Some("ann@example.com"));
@@ -359,8 +390,9 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         assert_eq!(ips(GUS), ["198.51.100.1"]);
         drop(reader);
         // Every record is in the outbox for the mirror: 3 users + 1 ban applied, 3 sessions,
-        // 3 recorded addresses, 1 history entry, 1 completion, 1 cooldown, 1 ban record.
-        assert_eq!(store.health().unwrap().outbox_depth, 14);
+        // 3 recorded addresses, 1 history entry, 1 completion, 1 cooldown, 1 ban record,
+        // 2 invite codes.
+        assert_eq!(store.health().unwrap().outbox_depth, 16);
         store.close().await;
     }
 

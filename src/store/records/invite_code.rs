@@ -117,6 +117,23 @@ impl Tx<'_> {
     }
 }
 
+impl Tx<'_> {
+    /// Notes uses of `code` without counting them again (the import, whose record already
+    /// carries its count).
+    pub fn index_code_uses(
+        &mut self,
+        code: &str,
+        users: &[Id],
+        at: Millis,
+    ) -> Result<(), StoreError> {
+        let mut uses = self.txn().open_table(CODE_USES)?;
+        for user in users {
+            uses.insert((code, *user), at)?;
+        }
+        Ok(())
+    }
+}
+
 impl Reader {
     pub fn invite_code(&self, code: &str) -> Result<Option<InviteCode>, StoreError> {
         self.owned(INVITE_CODES, code)

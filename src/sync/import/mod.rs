@@ -18,6 +18,7 @@
 
 mod convert;
 mod moderation;
+mod paywall;
 mod report;
 mod source;
 mod tables;

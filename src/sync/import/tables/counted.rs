@@ -3,7 +3,6 @@
 use super::table::{Import, NO_STORE_SUPPORT};
 
 pub(super) const COUNTED_ONLY: &[(&str, &str)] = &[
-    ("invite_codes", NO_STORE_SUPPORT),
     ("referral_notifications", NO_STORE_SUPPORT),
     ("audit_log", "unused by the original server"),
 ];

@@ -9,6 +9,7 @@ mod ban_records;
 mod chat_history;
 mod cooldowns;
 mod counted;
+mod invite_codes;
 mod ip_bans;
 mod paging;
 mod reports;
@@ -62,6 +63,7 @@ impl<'a, 't> Importer<'a, 't> {
         cooldowns::import(&mut import).await?;
         reports::import(&mut import).await?;
         ban_records::import(&mut import).await?;
+        invite_codes::import(&mut import).await?;
         ip_bans::import(&mut import).await?;
         for (table, reason) in COUNTED_ONLY {
             import

@@ -89,7 +89,39 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
         .await
         .unwrap();
     moderation(server, &users).await;
+    paywall(server, &users).await;
     users
+}
+
+/// An admin code, a guest who signs up with it (its use, the guest's own code), and a
+/// processed payment event: the paywall's records in the mirror.
+async fn paywall(server: &TestServer, users: &[String]) {
+    let store = server.running().internals().store();
+    let code = napalmsky::paywall::mint_admin_code(store, None, "Admin (ops)".into(), common::T0)
+        .await
+        .unwrap();
+    let body = json!({"name": "Coded", "gender": "male", "inviteCode": code.code});
+    let reply = server.post("/auth/guest", body, None).await;
+    assert_eq!(
+        reply.body["paidStatus"], "qr_grace_period",
+        "{}",
+        reply.body
+    );
+    let payer = parse_id(&users[1]).unwrap();
+    store
+        .write(move |tx| {
+            let mut event = napalmsky::store::records::PaymentEvent {
+                event_id: "evt_test_1".into(),
+                kind: "checkout.session.completed".into(),
+                user_id: Some(payer),
+                payment_id: Some("pi_test_1".into()),
+                processed_at: common::T0,
+                version: 0,
+            };
+            tx.put_payment_event(&mut event)
+        })
+        .await
+        .unwrap();
 }
 
 /// Addresses `moderation` bans; the last two are lifted again by the convergence test.

@@ -142,3 +142,41 @@ async fn official_client_gets_its_ban_over_long_polling() {
     }
     run_ban_scenario("polling").await;
 }
+
+/// Runs `tests/node/paywall.mjs` against a server with the default `--paywall on` and an
+/// admin-minted code.
+async fn run_paywall_scenario(transport: &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::test_config(dir.path());
+    assert_eq!(config.rules.paywall, Paywall::On, "the default");
+    let server = napalmsky::server::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let store = server.internals().store();
+    let code = napalmsky::paywall::mint_admin_code(store, None, "Launch".into(), common::T0)
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.addr());
+    let stdout = run_node("paywall.mjs", [base, transport.into(), code.code]).await;
+    assert!(
+        stdout.contains(&format!("{transport}: 2 passed, 0 failed")),
+        "{stdout}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_reaches_the_queue_with_a_code_over_websocket() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_paywall_scenario("websocket").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_reaches_the_queue_with_a_code_over_long_polling() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_paywall_scenario("polling").await;
+}

@@ -52,7 +52,7 @@ mod tests {
         let info = reader.next_frame(&mut pixels).expect("a frame");
         assert_eq!((info.width, info.height), (QR_PIXELS, QR_PIXELS));
         assert_eq!(pixels[0], 255, "the quiet zone is white");
-        assert!(pixels.iter().any(|p| *p == 0), "some modules are dark");
+        assert!(pixels.contains(&0), "some modules are dark");
         assert!(
             pixels.iter().all(|p| *p == 0 || *p == 255),
             "black on white only"

@@ -55,14 +55,15 @@ pub fn redeem_code(
         found.uses_remaining -= 1;
     }
     tx.record_code_use(&mut found, user.id, now)?;
-    if let Some(owner) = found
+    // The owner's own record shows the uses left too (the original's column).
+    let owner = found
         .created_by
-        .filter(|owner| counted && *owner != user.id)
+        .filter(|owner| counted && *owner != user.id);
+    if let Some(owner) = owner
+        && let Some(mut owner) = tx.user(&owner)?
     {
-        if let Some(mut owner) = tx.user(&owner)? {
-            owner.invite_code_uses_remaining = found.uses_remaining;
-            tx.put_user(&mut owner)?;
-        }
+        owner.invite_code_uses_remaining = found.uses_remaining;
+        tx.put_user(&mut owner)?;
     }
     // The grace period lasts until the user's fourth completed call; one who completed them
     // already (while the paywall was off) is verified at once rather than never.

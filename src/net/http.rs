@@ -10,8 +10,9 @@ use super::{LoadShedder, RateLimits, Transports};
 use crate::accounts::PasswordHasher;
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
-use crate::config::{AccountsConfig, NetConfig, RulesConfig};
+use crate::config::{AccountsConfig, NetConfig, PaywallConfig, RulesConfig};
 use crate::moderation::{AddressGate, ModerationRules};
+use crate::paywall::StripeClient;
 use crate::store::Store;
 use crate::sync::SyncStatus;
 
@@ -22,6 +23,7 @@ pub struct HttpConfig {
     pub(crate) rules: RulesConfig,
     pub(crate) accounts: AccountsConfig,
     pub(crate) moderation: ModerationRules,
+    pub(crate) paywall: PaywallConfig,
     /// `--postgres-url` is set (reported by `GET /` and `/health`, never the URL).
     pub(crate) mirror_enabled: bool,
 }
@@ -43,6 +45,8 @@ pub struct Http {
     pub(crate) gate: AddressGate,
     /// Shutdown waits for the tasks a request starts (an expired session's deletion).
     pub(crate) tasks: TaskTracker,
+    /// Stripe's API: one client (connection pool, TLS) for the server's life.
+    pub(crate) stripe: StripeClient,
 }
 
 impl Http {

@@ -46,6 +46,18 @@ pub fn error_with(status: StatusCode, message: &str, extra: Value) -> Resp {
     json(status, &body)
 }
 
+/// A plain-text answer, for the one caller that is not a browser and was answered in text by
+/// the original (Stripe's webhook deliveries).
+pub fn text(status: StatusCode, body: &str) -> Resp {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
 /// Drops `null` members: the original's JSON left `undefined` fields out entirely.
 pub fn without_nulls(mut value: Value) -> Value {
     if let Value::Object(map) = &mut value {

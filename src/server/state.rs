@@ -12,6 +12,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::moderation::AddressGate;
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
+use crate::paywall::StripeClient;
 use crate::store::Store;
 
 pub(crate) struct AppState {
@@ -62,6 +63,7 @@ impl AppState {
                 rules: config.rules.clone(),
                 accounts: config.accounts.clone(),
                 moderation: config.moderation.rules(),
+                paywall: config.paywall.clone(),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },
             origins: config.net.origins(),
@@ -76,6 +78,7 @@ impl AppState {
             sync: Arc::default(),
             shedder,
             tasks: tasks.clone(),
+            stripe: StripeClient::new(&config.paywall)?,
         });
         Ok(Arc::new(Self {
             config,

@@ -84,7 +84,11 @@ impl Delivery {
     fn assert_text(&self, status: u16, text: &str) {
         assert_eq!(self.status.as_u16(), status, "{}", self.body);
         assert_eq!(self.body, text);
-        assert!(self.content_type.starts_with("text/plain"), "{}", self.content_type);
+        assert!(
+            self.content_type.starts_with("text/plain"),
+            "{}",
+            self.content_type
+        );
     }
 }
 
@@ -197,7 +201,10 @@ async fn a_paid_event_marks_the_user_paid_and_mints_one_code_once() {
         .await
         .assert_received();
     let replayed = user(&server, &user_id);
-    assert_eq!(replayed.version, paid.version, "the user was not written again");
+    assert_eq!(
+        replayed.version, paid.version,
+        "the user was not written again"
+    );
     assert_eq!(replayed.my_invite_code.as_deref(), Some(code.as_str()));
     assert_eq!(replayed.paid_at, Some(T0));
     assert_eq!(code_count(&server), 1);
@@ -252,21 +259,24 @@ async fn bad_stale_and_missing_signatures_are_refused_and_change_nothing() {
     let signature = stripe_sign(&payload, SECRET, T).await;
     let tampered = payload.replace("\"amount_total\":50", "\"amount_total\":5");
     assert_ne!(tampered, payload);
-    deliver(&server, &tampered, Some(&signature)).await.assert_text(
-        400,
-        "Webhook Error: No signatures found matching the expected signature for payload",
-    );
-    deliver(&server, &payload, Some("t=abc,v1=00")).await.assert_text(
-        400,
-        "Webhook Error: Unable to extract timestamp and signatures from header",
-    );
+    deliver(&server, &tampered, Some(&signature))
+        .await
+        .assert_text(
+            400,
+            "Webhook Error: No signatures found matching the expected signature for payload",
+        );
+    deliver(&server, &payload, Some("t=abc,v1=00"))
+        .await
+        .assert_text(
+            400,
+            "Webhook Error: Unable to extract timestamp and signatures from header",
+        );
 
     // Signed at T: 301 s later the delivery is stale.
     server.clock.advance(Duration::from_secs(301));
-    deliver(&server, &payload, Some(&signature)).await.assert_text(
-        400,
-        "Webhook Error: Timestamp outside the tolerance zone",
-    );
+    deliver(&server, &payload, Some(&signature))
+        .await
+        .assert_text(400, "Webhook Error: Timestamp outside the tolerance zone");
     assert_eq!(user(&server, &user_id), before);
     assert!(payment_event(&server, "evt_1").is_none());
     assert_eq!(code_count(&server), 0);

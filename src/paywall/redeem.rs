@@ -58,11 +58,10 @@ pub fn redeem_code(
     if let Some(owner) = found
         .created_by
         .filter(|owner| counted && *owner != user.id)
+        && let Some(mut owner) = tx.user(&owner)?
     {
-        if let Some(mut owner) = tx.user(&owner)? {
-            owner.invite_code_uses_remaining = found.uses_remaining;
-            tx.put_user(&mut owner)?;
-        }
+        owner.invite_code_uses_remaining = found.uses_remaining;
+        tx.put_user(&mut owner)?;
     }
     user.paid_status = PaidStatus::QrGracePeriod;
     user.invite_code_used = Some(code.to_owned());

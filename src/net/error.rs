@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::respond::{Resp, error, error_with, json, without_nulls};
+use super::respond::{Resp, error, error_with, json, text, without_nulls};
 use crate::store::StoreError;
 use crate::store::records::BanStatus;
 
@@ -72,6 +72,18 @@ pub enum ApiError {
     Store(StoreError),
     /// 500: an internal step failed (`what` says which). Logged.
     Internal { what: &'static str, detail: String },
+    /// A server-side failure answered with the route's own message (`Failed to create
+    /// payment session`); `detail` is logged, never sent.
+    Failed {
+        status: StatusCode,
+        message: &'static str,
+        detail: String,
+    },
+    /// A plain-text body (the webhook's answers to Stripe, as the original's). 5xx logged.
+    PlainText {
+        status: StatusCode,
+        message: Cow<'static, str>,
+    },
 }
 
 impl ApiError {
@@ -111,6 +123,7 @@ impl ApiError {
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(StoreError::Closed | StoreError::Failed) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Failed { status, .. } | Self::PlainText { status, .. } => *status,
         }
     }
 
@@ -190,6 +203,18 @@ impl ApiError {
             Self::Internal { what, detail } => {
                 tracing::error!(error = %detail, "{what} failed");
                 unavailable_or_internal(status)
+            }
+            Self::Failed {
+                message, detail, ..
+            } => {
+                tracing::error!(error = %detail, "{message}");
+                error(status, message)
+            }
+            Self::PlainText { message, .. } => {
+                if status.is_server_error() {
+                    tracing::error!("{message}");
+                }
+                text(status, &message)
             }
         }
     }

@@ -12,6 +12,7 @@ use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::{AccountsConfig, NetConfig, PaywallConfig, RulesConfig};
 use crate::moderation::{AddressGate, ModerationRules};
+use crate::paywall::StripeClient;
 use crate::store::Store;
 use crate::sync::SyncStatus;
 
@@ -44,6 +45,8 @@ pub struct Http {
     pub(crate) gate: AddressGate,
     /// Shutdown waits for the tasks a request starts (an expired session's deletion).
     pub(crate) tasks: TaskTracker,
+    /// Stripe's API: one client (connection pool, TLS) for the server's life.
+    pub(crate) stripe: StripeClient,
 }
 
 impl Http {

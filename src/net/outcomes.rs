@@ -1,11 +1,14 @@
 //! How the account service's refusals answer over HTTP: each typed outcome becomes the
 //! `ApiError` carrying the original server's status and message.
 
+use hyper::StatusCode;
+
 use super::error::ApiError;
 use crate::accounts::{GuestError, LinkError, LoginError, LogoutError, SessionRefusal};
 use crate::admin::{AdminLoginError, AdminRefusal};
 use crate::moderation::{ReportError, ReviewError};
 use crate::paywall::ApplyError;
+use crate::paywall::{CheckoutError, WebhookError};
 
 impl From<SessionRefusal> for ApiError {
     fn from(refusal: SessionRefusal) -> Self {
@@ -125,10 +128,51 @@ impl From<ApplyError> for ApiError {
     }
 }
 
+impl From<CheckoutError> for ApiError {
+    fn from(refusal: CheckoutError) -> Self {
+        match refusal {
+            CheckoutError::UserNotFound => Self::NotFound("User not found"),
+            CheckoutError::AlreadyVerified => Self::bad_request("You have already verified access"),
+            CheckoutError::NotConfigured => Self::Failed {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: "Payments are not configured",
+                detail: "no --stripe-secret-key".into(),
+            },
+            CheckoutError::Stripe(detail) => Self::Failed {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: "Failed to create payment session",
+                detail,
+            },
+            CheckoutError::Unavailable(e) => Self::Store(e),
+        }
+    }
+}
+
+/// The webhook answers Stripe in plain text, as the original did. 400s tell Stripe the
+/// delivery is refused; 500s make it retry.
+impl From<WebhookError> for ApiError {
+    fn from(refusal: WebhookError) -> Self {
+        let status = match &refusal {
+            WebhookError::Signature(_) | WebhookError::Payload(_) | WebhookError::NoUserId => {
+                StatusCode::BAD_REQUEST
+            }
+            WebhookError::NotConfigured | WebhookError::UserNotFound => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            WebhookError::Unavailable(e) => {
+                tracing::error!(error = %e, "store failed while processing a webhook");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        Self::PlainText {
+            status,
+            message: refusal.to_string().into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use hyper::StatusCode;
-
     use super::*;
     use crate::store::StoreError;
 

@@ -64,11 +64,9 @@ pub fn typed(status: StatusCode, content_type: &'static str, body: Bytes) -> Res
     response
 }
 
-/// A plain-text answer.
-pub fn text(status: StatusCode, body: &'static str) -> Resp {
-    typed(
-        status,
-        "text/plain; charset=utf-8",
-        Bytes::from_static(body.as_bytes()),
-    )
+/// A plain-text answer (the original answered Stripe's webhook deliveries and an unknown QR
+/// code in text).
+pub fn text(status: StatusCode, body: &str) -> Resp {
+    let body = Bytes::copy_from_slice(body.as_bytes());
+    typed(status, "text/plain; charset=utf-8", body)
 }

@@ -55,6 +55,8 @@ fn routes() -> Vec<Route> {
         route!(GET  "/report/check-ban",         Report, Light => routes::report::check_ban),
         route!(GET  "/report/check-ip/{ip}",     Report, Light => routes::report::check_ip),
         route!(GET  "/report/stats",             Report, Light => routes::report::stats),
+        route!(POST "/payment/create-checkout",  None, Light => routes::checkout::create_checkout),
+        route!(POST "/payment/webhook",          None, Light => routes::checkout::webhook),
         // Engine.IO answers every method itself; new transports are refused by its own
         // capacity check while shedding, so the route is light here.
         route!(ANY  "/socket.io",    None, Light => socket_io),

@@ -19,3 +19,11 @@ pub use codes::{
 pub use qr_png::{QR_PIXELS, qr_png};
 pub use redeem::{ApplyError, CodeRefusal, apply_code, redeem_code};
 pub use status::{PaymentStatus, payment_status};
+
+mod stripe;
+
+pub use stripe::{
+    CheckoutError, CheckoutSession, Price, STRIPE_VERSION, SignatureError, StripeClient,
+    TOLERANCE_SECS, WebhookError, WebhookOutcome, checkout_form, create_checkout, receive_webhook,
+    return_origin, verify_signature,
+};

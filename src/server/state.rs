@@ -12,6 +12,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::moderation::AddressGate;
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
+use crate::paywall::StripeClient;
 use crate::store::Store;
 
 pub(crate) struct AppState {
@@ -78,6 +79,7 @@ impl AppState {
             sync: Arc::default(),
             shedder,
             tasks: tasks.clone(),
+            stripe: StripeClient::new(&config.paywall)?,
         });
         Ok(Arc::new(Self {
             config,

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod checkout;
 pub mod health;
 pub mod metrics;
 pub mod payment;

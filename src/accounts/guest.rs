@@ -2,6 +2,7 @@
 
 use super::{NewSession, new_user_id};
 use crate::paywall::{CodeRefusal, normalize_code, redeem_code};
+use crate::referrals::{Introduction, introduce};
 use crate::store::records::{Gender, PaidStatus, User};
 use crate::store::{Id, Store, StoreError, Tx};
 
@@ -10,6 +11,8 @@ pub struct GuestSignup<'a> {
     pub name: String,
     pub gender: Gender,
     pub invite_code: Option<&'a str>,
+    /// An intro code (`?ref=` of a shared link).
+    pub referral_code: Option<&'a str>,
     pub session: NewSession,
 }
 
@@ -18,6 +21,8 @@ pub struct SignedUp {
     pub user_id: Id,
     pub token: Id,
     pub paid_status: PaidStatus,
+    /// The introduction the referral code made, if it matched one.
+    pub introduction: Option<Introduction>,
 }
 
 #[derive(Debug)]
@@ -44,8 +49,7 @@ pub async fn sign_up_guest(store: &Store, signup: GuestSignup<'_>) -> Result<Sig
         Some(raw) => Some(normalize_code(raw).ok_or(GuestError::InviteCodeFormat)?),
         None => None,
     };
-    // A referral (intro) code that matches nothing is ignored, as in the original; none can
-    // match before the referral capability exists.
+    let referral_code = signup.referral_code.map(str::to_owned);
     let mut user = User::new_guest(
         new_user_id(),
         signup.name,
@@ -54,16 +58,21 @@ pub async fn sign_up_guest(store: &Store, signup: GuestSignup<'_>) -> Result<Sig
     );
     let (user_id, token, now) = (user.id, signup.session.token, signup.session.now);
     let session = signup.session;
-    let paid_status = store
+    let (paid_status, introduction) = store
         .write(move |tx| {
             if let Some(code) = code
                 && let Err(refusal) = redeem_code(tx, &code, &mut user, now)?
             {
                 return Ok(Err(GuestError::InviteCodeRefused(refusal)));
             }
+            // A referral code that matches nothing is ignored, as in the original.
+            let introduction = match &referral_code {
+                Some(code) => introduce(tx, code, &mut user, now)?,
+                None => None,
+            };
             let paid_status = user.paid_status;
             create_guest(tx, user, session)?;
-            Ok(Ok(paid_status))
+            Ok(Ok((paid_status, introduction)))
         })
         .await??;
     tracing::info!(user = %super::id_string(&user_id), "guest signed up");
@@ -71,6 +80,7 @@ pub async fn sign_up_guest(store: &Store, signup: GuestSignup<'_>) -> Result<Sig
         user_id,
         token,
         paid_status,
+        introduction,
     })
 }
 

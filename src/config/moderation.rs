@@ -5,8 +5,6 @@ use std::time::Duration;
 use clap::Args;
 
 use super::parse::{duration, positive};
-use crate::clock::duration_ms;
-use crate::moderation::ModerationRules;
 
 #[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Moderation")]
@@ -19,13 +17,4 @@ pub struct ModerationConfig {
     /// within this window (a shared NAT or campus address).
     #[arg(long, env = "NAPALMSKY_SHARED_ADDRESS_WINDOW", default_value = "14d", value_parser = duration)]
     pub shared_address_window: Duration,
-}
-
-impl ModerationConfig {
-    pub fn rules(&self) -> ModerationRules {
-        ModerationRules {
-            auto_ban_reporters: self.auto_ban_reporters,
-            shared_address_window_ms: duration_ms(self.shared_address_window),
-        }
-    }
 }

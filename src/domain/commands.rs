@@ -98,6 +98,13 @@ pub enum Command {
     /// The store committed a finished call (`Durable::CallFinished`): the participants are
     /// told their new metrics, and whoever it unlocked, their QR code.
     CallRecorded(CallReport),
+    /// Something happened to `user` outside the realtime rules (a referral notification):
+    /// `event` goes to each of the user's sockets, if any.
+    Notify {
+        user: UserId,
+        event: &'static str,
+        payload: Value,
+    },
 }
 
 /// An event sent to a kicked user's sockets before they are closed.

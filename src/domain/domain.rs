@@ -126,6 +126,11 @@ impl Domain {
             } => self.give_social(now, socket, room_id, socials, out),
             Command::CallEnd { socket, room_id } => self.call_end(now, socket, room_id, out),
             Command::CallRecorded(report) => self.call_recorded(&report, out),
+            Command::Notify {
+                user,
+                event,
+                payload,
+            } => out.send(self.all_sockets(&user), event, Some(payload)),
         }
     }
 

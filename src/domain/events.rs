@@ -22,6 +22,7 @@ pub mod event {
     pub const QUEUE_UPDATE: &str = "queue:update";
     pub const METRICS_UPDATE: &str = "metrics:update";
     pub const QR_UNLOCKED: &str = "qr:unlocked";
+    pub const REFERRAL_NOTIFICATION: &str = "referral:notification";
     /// `error {message}`: a refused event (texts in [`super::message`]).
     pub const ERROR: &str = "error";
 }

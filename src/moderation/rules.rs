@@ -1,7 +1,8 @@
 //! The numbers of the moderation rules (from `--auto-ban-reporters` and
 //! `--shared-address-window`).
 
-use crate::clock::Millis;
+use crate::clock::{Millis, duration_ms};
+use crate::config::ModerationConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModerationRules {
@@ -9,6 +10,15 @@ pub struct ModerationRules {
     pub auto_ban_reporters: u32,
     /// An address another user who is not banned used within this long is not IP-banned.
     pub shared_address_window_ms: Millis,
+}
+
+impl From<&ModerationConfig> for ModerationRules {
+    fn from(config: &ModerationConfig) -> Self {
+        Self {
+            auto_ban_reporters: config.auto_ban_reporters,
+            shared_address_window_ms: duration_ms(config.shared_address_window),
+        }
+    }
 }
 
 impl Default for ModerationRules {

@@ -9,6 +9,7 @@ use crate::admin::{AdminLoginError, AdminRefusal};
 use crate::moderation::{ReportError, ReviewError};
 use crate::paywall::ApplyError;
 use crate::paywall::{CheckoutError, WebhookError};
+use crate::referrals::GenerateError;
 
 impl From<SessionRefusal> for ApiError {
     fn from(refusal: SessionRefusal) -> Self {
@@ -167,6 +168,16 @@ impl From<WebhookError> for ApiError {
         Self::PlainText {
             status,
             message: refusal.to_string().into(),
+        }
+    }
+}
+
+impl From<GenerateError> for ApiError {
+    fn from(refusal: GenerateError) -> Self {
+        match refusal {
+            GenerateError::TargetNotFound => Self::NotFound("Target user not found"),
+            GenerateError::CreatorNotFound => Self::NotFound("User not found"),
+            GenerateError::Unavailable(e) => Self::Store(e),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Minting codes (a user's own, an admin's), checking one, and deactivating one.
 
-use super::code_text::new_code;
 use crate::clock::Millis;
+use crate::code_text::new_code;
 use crate::store::records::{CodeKind, InviteCode, User};
 use crate::store::{Id, Reader, Store, StoreError, Tx};
 

@@ -1,18 +1,17 @@
 //! The paywall: who has access, invite codes (minting, redeeming, checking, deactivating) and
 //! the payment record a Stripe webhook leaves; typed outcomes, no hyper.
 //!
-//! Module order: `access` and `code_text` (pure rules), `codes` (minting and the admin's
+//! Module order: `access` (pure rules; code texts are `crate::code_text`), `codes` (minting and the admin's
 //! operations), `redeem` (a user spends a code), `status` (what `/payment/status` reads), `qr_png` (the code's image).
 
 mod access;
-mod code_text;
 mod codes;
 mod qr_png;
 mod redeem;
 mod status;
 
+pub use crate::code_text::{CODE_LEN, new_code, normalize_code};
 pub use access::{archived_has_access, effective_status, has_access};
-pub use code_text::{CODE_LEN, new_code, normalize_code};
 pub use codes::{
     CodeCheck, USER_CODE_USES, check_code, deactivate_code, mint_admin_code, mint_user_code,
 };

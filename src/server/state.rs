@@ -10,7 +10,7 @@ use crate::accounts::PasswordHasher;
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::moderation::AddressGate;
+use crate::moderation::{AddressGate, ModerationRules};
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
 use crate::paywall::StripeClient;
 use crate::store::Store;
@@ -63,7 +63,7 @@ impl AppState {
                 net: config.net.clone(),
                 rules: config.rules.clone(),
                 accounts: config.accounts.clone(),
-                moderation: config.moderation.rules(),
+                moderation: ModerationRules::from(&config.moderation),
                 paywall: config.paywall.clone(),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },

@@ -26,6 +26,8 @@ pub enum RecordKind {
     IpBan,
     InviteCode,
     PaymentEvent,
+    IntroCode,
+    ReferralNotification,
 }
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "invite codes with their uses, processed payment events",
         include_str!("sql/005_paywall.sql"),
     ),
+    (
+        6,
+        "referral notifications mirrored, intro codes",
+        include_str!("sql/006_referrals.sql"),
+    ),
 ];
 
 /// Creates or upgrades the schema. Each migration runs in its own transaction with its

@@ -15,6 +15,7 @@ use crate::paywall;
 use crate::proto::ProtoError;
 use crate::proto::engine::{self, EnginePacket};
 use crate::proto::socketio::{self, SioKind};
+use crate::referrals;
 
 /// What the transport does after a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +213,30 @@ impl SocketSession {
         }
     }
 
+    /// After `auth`, the user's unread referral notifications, each as `referral:notification`
+    /// (the original's order: `auth:success` first).
+    fn send_unread_notifications(&mut self, user: &UserId) -> Flow {
+        let unread = self
+            .state
+            .store
+            .read()
+            .and_then(|r| referrals::unread_notifications(&r, user));
+        let unread = match unread {
+            Ok(unread) => unread,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read referral notifications");
+                return Flow::Continue;
+            }
+        };
+        for notification in unread.iter().rev() {
+            let payload = referrals::notification_event(notification);
+            if let Flow::Close(reason) = self.emit(event::REFERRAL_NOTIFICATION, Some(payload)) {
+                return Flow::Close(reason);
+            }
+        }
+        Flow::Continue
+    }
+
     /// Whether this socket's user may invite or accept: anyone with the paywall off; with it
     /// on, a user with access (§7.8: the original left sockets unguarded). An unauthenticated
     /// socket goes on to the domain, which refuses it as such. Read at each event, so a
@@ -240,8 +265,9 @@ impl SocketSession {
                     // The first identity of a socket stands, as in the original.
                     return self.emit(event::AUTH_SUCCESS, None);
                 }
+                let user = profile.user_id();
                 self.authenticated(profile);
-                Flow::Continue
+                self.send_unread_notifications(&user)
             }
             SocketAuth::Banned => {
                 let notice = Notice::suspended();

@@ -13,7 +13,7 @@ use crate::accounts::{
 };
 use crate::clock::duration_ms;
 use crate::config::Paywall;
-use crate::domain::{Command, Notice};
+use crate::domain::{Command, Notice, event};
 use crate::net::Http;
 use crate::net::auth::bearer_token;
 use crate::net::body::{json_object, non_blank_str, optional_str, required_fields};
@@ -21,6 +21,7 @@ use crate::net::call::{Answer, Call};
 use crate::net::error::ApiError;
 use crate::net::respond::{ok, without_nulls};
 use crate::paywall;
+use crate::referrals::{self, Introduction};
 use crate::store::records::Gender;
 
 /// Longest `User-Agent` kept as a session's device info.
@@ -70,19 +71,20 @@ pub async fn guest(state: &Arc<Http>, call: Call) -> Answer {
     };
     let gender = gender.ok_or(ApiError::bad_request("Invalid gender"))?;
     let invite_code = non_blank_str(&body, "inviteCode")?;
-    optional_str(&body, "referralCode")?;
+    let referral_code = non_blank_str(&body, "referralCode")?;
     let ttl = state.config.accounts.guest_session_ttl;
     let session = new_session(state, call.ip, &parts.headers, ttl);
     let signup = GuestSignup {
         name,
         gender,
         invite_code,
+        referral_code,
         session,
     };
     let signed_up = accounts::sign_up_guest(&state.store, signup).await?;
     let paywall_on = state.config.rules.paywall == Paywall::On;
     let paid_status = paywall::effective_status(signed_up.paid_status, paywall_on);
-    Ok(ok(&json!({
+    let mut body = json!({
         "userId": id_string(&signed_up.user_id),
         "sessionToken": id_string(&signed_up.token),
         "accountType": "guest",
@@ -92,7 +94,37 @@ pub async fn guest(state: &Arc<Http>, call: Call) -> Answer {
         "referralCode": Value::Null,
         "paidStatus": paid_status.as_str(),
         "requiresPayment": !paywall::has_access(paid_status),
-    })))
+    });
+    if let Some(introduction) = &signed_up.introduction {
+        let target = &introduction.target;
+        let target_online = state
+            .realtime
+            .with_domain(|domain| domain.is_available(&target.id));
+        body["wasReferred"] = json!(true);
+        body["introducedTo"] = json!(target.name);
+        body["targetUser"] = json!({
+            "userId": id_string(&target.id),
+            "name": target.name,
+            "gender": target.gender.as_str(),
+            "selfieUrl": target.selfie_url,
+            "videoUrl": target.video_url,
+        });
+        body["targetOnline"] = json!(target_online);
+        body["referralCode"] = json!(introduction.intro.code);
+        notify_target(state, introduction);
+    }
+    Ok(ok(&body))
+}
+
+/// The person the new user was introduced to hears of it at once if connected (otherwise
+/// on their next socket `auth`).
+fn notify_target(state: &Http, introduction: &Introduction) {
+    let notification = &introduction.notification;
+    state.realtime.dispatch(Command::Notify {
+        user: notification.for_user_id,
+        event: event::REFERRAL_NOTIFICATION,
+        payload: referrals::notification_event(notification),
+    });
 }
 
 /// `POST /auth/link {sessionToken, email, password}`: guest -> permanent.

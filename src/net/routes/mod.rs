@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod health;
 pub mod metrics;
 pub mod payment;
+pub mod referral;
 pub mod report;
 pub mod room;
 pub mod root;

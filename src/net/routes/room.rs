@@ -12,14 +12,15 @@ use serde_json::{Map, Value, json};
 
 use crate::accounts::id_string;
 use crate::config::Paywall;
-use crate::domain::Profile;
+use crate::domain::{Profile, UserId};
 use crate::net::Http;
 use crate::net::auth::require_auth;
 use crate::net::call::{Answer, Call};
 use crate::net::error::ApiError;
 use crate::net::respond::{json_bytes, ok};
-use crate::store::AuthContext;
+use crate::referrals;
 use crate::store::records::PaidStatus;
+use crate::store::{AuthContext, Reader};
 
 /// History entries returned at most (newest first).
 const MAX_HISTORY: usize = 500;
@@ -51,22 +52,54 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
     let me = context.user_id;
     let now = state.clock.now_ms();
     let limit = state.config.rules.queue_max_results;
-    let reported = state.store.read()?.reported_by(&me)?;
+    let reader = state.store.read()?;
+    let reported = reader.reported_by(&me)?;
+    let introduced = introduced_to(&reader, &me)?;
+    drop(reader);
     let body = state.realtime.with_domain(|domain| {
         let total = domain.available_count() - usize::from(domain.is_available(&me));
         let mut body = QueueBodyWriter::with_capacity(limit.min(total));
-        // Start the listing at the caller's own id: different callers see different slices
-        // of a large queue instead of everyone seeing the same first ones.
-        for profile in domain
+        let listed = |id: &UserId| *id != me && !reported.contains(id);
+        // Introductions first (the client sorts them first too, but the cap must not cut
+        // them off).
+        for (user, by) in &introduced {
+            if body.items == limit {
+                break;
+            }
+            if let Some(profile) = domain.profile(user).filter(|_| listed(user))
+                && domain.is_available(user)
+            {
+                body.push(profile, domain.cooldown_until(&me, user, now), Some(by));
+            }
+        }
+        // Then the rest, starting at the caller's own id: different callers see different
+        // slices of a large queue instead of everyone seeing the same first ones.
+        let rest = domain
             .available_users_from(&me)
-            .filter(|p| p.user_id() != me && !reported.contains(&p.user_id()))
-            .take(limit)
-        {
-            body.push(profile, domain.cooldown_until(&me, &profile.user_id(), now));
+            .filter(|p| listed(&p.user_id()) && !introduced.iter().any(|(u, _)| *u == p.user_id()));
+        for profile in rest.take(limit - body.items) {
+            let cooldown = domain.cooldown_until(&me, &profile.user_id(), now);
+            body.push(profile, cooldown, None);
         }
         body.finish(total)
     });
     Ok(json_bytes(StatusCode::OK, Bytes::from(body)))
+}
+
+/// The users introduced to `me` (through a shared intro code), with who introduced them,
+/// newest first, each once.
+fn introduced_to(reader: &Reader, me: &UserId) -> Result<Vec<(UserId, String)>, ApiError> {
+    let notifications = reader.referral_notifications_for(me, referrals::NOTIFICATIONS_LISTED)?;
+    let mut introduced: Vec<(UserId, String)> = Vec::with_capacity(notifications.len());
+    for n in notifications {
+        if !introduced
+            .iter()
+            .any(|(user, _)| *user == n.referred_user_id)
+        {
+            introduced.push((n.referred_user_id, n.introduced_by_name));
+        }
+    }
+    Ok(introduced)
 }
 
 /// `{"users":[...],"totalAvailable":n}`, written item by item.
@@ -86,8 +119,13 @@ impl QueueBodyWriter {
     }
 
     /// One item: the card, then `hasCooldown`, `cooldownExpiry` and the introduction fields
-    /// (introductions arrive with the referral capability).
-    fn push(&mut self, profile: &Profile, cooldown_until: Option<i64>) {
+    /// (`introduced_by`: who introduced this user to the caller).
+    fn push(
+        &mut self,
+        profile: &Profile,
+        cooldown_until: Option<i64>,
+        introduced_by: Option<&str>,
+    ) {
         if self.items > 0 {
             self.bytes.push(b',');
         }
@@ -104,8 +142,17 @@ impl QueueBodyWriter {
                 .bytes
                 .extend_from_slice(br#","hasCooldown":false,"cooldownExpiry":null"#),
         }
-        self.bytes
-            .extend_from_slice(br#","wasIntroducedToMe":false,"introducedBy":null}"#);
+        match introduced_by {
+            Some(name) => {
+                self.bytes
+                    .extend_from_slice(br#","wasIntroducedToMe":true,"introducedBy":"#);
+                let _ = serde_json::to_writer(&mut self.bytes, name);
+                self.bytes.push(b'}');
+            }
+            None => self
+                .bytes
+                .extend_from_slice(br#","wasIntroducedToMe":false,"introducedBy":null}"#),
+        }
     }
 
     fn finish(mut self, total_available: usize) -> Vec<u8> {

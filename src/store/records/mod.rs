@@ -17,9 +17,11 @@ mod ban_record;
 mod completion;
 mod cooldown;
 mod history;
+mod intro_code;
 mod invite_code;
 mod ip_ban;
 mod payment_event;
+mod referral_notification;
 mod report;
 mod session;
 mod user;
@@ -38,9 +40,11 @@ pub use ban_record::BanRecord;
 pub use completion::Completion;
 pub use cooldown::{Cooldown, ordered};
 pub use history::{HistoryEntry, history_key};
+pub use intro_code::IntroCode;
 pub use invite_code::{ArchivedCodeKind, CodeKind, InviteCode, USED_BY_KEPT};
 pub use ip_ban::IpBan;
 pub use payment_event::PaymentEvent;
+pub use referral_notification::ReferralNotification;
 pub use report::{Report, Reporter};
 pub(super) use session::SESSIONS;
 pub use session::{ArchivedSession, Session};
@@ -65,6 +69,8 @@ pub enum Current {
     IpBan(IpBan),
     InviteCode(InviteCode),
     PaymentEvent(PaymentEvent),
+    IntroCode(IntroCode),
+    ReferralNotification(ReferralNotification),
     /// The record is gone: delete its mirror row. The key is the outbox key.
     Deleted(RecordKind, Vec<u8>),
 }
@@ -82,6 +88,8 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     ip_ban::create_tables(txn)?;
     invite_code::create_tables(txn)?;
     payment_event::create_tables(txn)?;
+    intro_code::create_tables(txn)?;
+    referral_notification::create_tables(txn)?;
     admin_account::create_tables(txn)?;
     admin_session::create_tables(txn)?;
     admin_grant::create_tables(txn)
@@ -113,6 +121,11 @@ impl Reader {
             RecordKind::PaymentEvent => {
                 payment_event::current(self, key)?.map(|f| f.map(Current::PaymentEvent))
             }
+            RecordKind::IntroCode => {
+                intro_code::current(self, key)?.map(|f| f.map(Current::IntroCode))
+            }
+            RecordKind::ReferralNotification => referral_notification::current(self, key)?
+                .map(|f| f.map(Current::ReferralNotification)),
         };
         Ok(found.map(|f| f.unwrap_or_else(|| Current::Deleted(kind, key.to_vec()))))
     }
@@ -129,7 +142,9 @@ impl Reader {
             + ban_record::count(self)?
             + ip_ban::count(self)?
             + invite_code::count(self)?
-            + payment_event::count(self)?)
+            + payment_event::count(self)?
+            + intro_code::count(self)?
+            + referral_notification::count(self)?)
     }
 
     /// Every record of every mirrored kind (for `replay --full` and verification), users
@@ -148,6 +163,8 @@ impl Reader {
         ban_record::each(self, &mut |b| each(Current::BanRecord(b)))?;
         ip_ban::each(self, &mut |b| each(Current::IpBan(b)))?;
         invite_code::each(self, &mut |c| each(Current::InviteCode(c)))?;
-        payment_event::each(self, &mut |e| each(Current::PaymentEvent(e)))
+        payment_event::each(self, &mut |e| each(Current::PaymentEvent(e)))?;
+        intro_code::each(self, &mut |c| each(Current::IntroCode(c)))?;
+        referral_notification::each(self, &mut |n| each(Current::ReferralNotification(n)))
     }
 }

@@ -9,12 +9,12 @@ use std::marker::PhantomData;
 use super::columns::{Mirrored, table};
 use crate::store::Current;
 use crate::store::records::{
-    BanRecord, Completion, Cooldown, HistoryEntry, InviteCode, IpBan, PaymentEvent, RecordKind,
-    Report, Session, User, UserIps,
+    BanRecord, Completion, Cooldown, HistoryEntry, IntroCode, InviteCode, IpBan, PaymentEvent,
+    RecordKind, ReferralNotification, Report, Session, User, UserIps,
 };
 
 /// Every mirrored kind, parents first: upserts run in this order, deletions in reverse.
-pub(crate) const KINDS: [RecordKind; 11] = [
+pub(crate) const KINDS: [RecordKind; 13] = [
     RecordKind::User,
     RecordKind::UserIps,
     RecordKind::Session,
@@ -26,6 +26,8 @@ pub(crate) const KINDS: [RecordKind; 11] = [
     RecordKind::IpBan,
     RecordKind::InviteCode,
     RecordKind::PaymentEvent,
+    RecordKind::IntroCode,
+    RecordKind::ReferralNotification,
 ];
 
 /// Where `kind` is written among the others.
@@ -70,6 +72,8 @@ pub(crate) fn visit_table(kind: RecordKind, visitor: &mut impl TableVisitor) {
         RecordKind::IpBan => visitor.table::<IpBan>(),
         RecordKind::InviteCode => visitor.table::<InviteCode>(),
         RecordKind::PaymentEvent => visitor.table::<PaymentEvent>(),
+        RecordKind::IntroCode => visitor.table::<IntroCode>(),
+        RecordKind::ReferralNotification => visitor.table::<ReferralNotification>(),
     }
 }
 
@@ -98,6 +102,8 @@ pub(crate) fn visit(current: Current, visitor: &mut impl Visitor) {
         Current::IpBan(ban) => visitor.record(ban),
         Current::InviteCode(code) => visitor.record(code),
         Current::PaymentEvent(event) => visitor.record(event),
+        Current::IntroCode(code) => visitor.record(code),
+        Current::ReferralNotification(notification) => visitor.record(notification),
         Current::Deleted(kind, key) => {
             struct Deleted<'a, V> {
                 visitor: &'a mut V,

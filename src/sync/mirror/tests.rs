@@ -156,7 +156,7 @@ fn a_batch_splits_parents_first_and_deletes_children_first() {
         ]
     );
     assert_eq!(table::<Cooldown>().name, "cooldowns");
-    assert_eq!(KINDS.len(), 11);
+    assert_eq!(KINDS.len(), 13);
 }
 
 fn ip_ban(ip: &str) -> IpBan {

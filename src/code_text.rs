@@ -1,4 +1,5 @@
-//! The text of an invite code: 16 characters `[A-Z0-9]`, drawn without bias.
+//! The text of the codes users share: invite codes (16 characters) and intro codes (10),
+//! `[A-Z0-9]` drawn without bias from the OS random source.
 
 use rand_core::{OsRng, RngCore};
 
@@ -8,14 +9,19 @@ const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 /// every character is equally likely (the original's `byte % 36` favoured the first 4).
 const UNBIASED_BELOW: u8 = 252;
 
-/// A new code from the OS random source.
+/// A new invite code.
 pub fn new_code() -> String {
-    let mut code = String::with_capacity(CODE_LEN);
+    random_code(CODE_LEN)
+}
+
+/// `len` characters from the OS random source.
+pub fn random_code(len: usize) -> String {
+    let mut code = String::with_capacity(len);
     let mut bytes = [0u8; 32];
-    while code.len() < CODE_LEN {
+    while code.len() < len {
         OsRng.fill_bytes(&mut bytes);
         for byte in bytes.iter().filter(|b| **b < UNBIASED_BELOW) {
-            if code.len() == CODE_LEN {
+            if code.len() == len {
                 break;
             }
             code.push(char::from(ALPHABET[usize::from(byte % 36)]));

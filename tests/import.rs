@@ -58,6 +58,19 @@ fn table<'r>(report: &'r ImportReport, name: &str) -> &'r TableReport {
         .unwrap_or_else(|| panic!("no {name} in the report:\n{report}"))
 }
 
+/// `user`'s referral notifications as (referred name, introducer name, read).
+fn reader_notifications(store: &Store, user: &str) -> Vec<(String, String, bool)> {
+    let listed = store
+        .read()
+        .unwrap()
+        .referral_notifications_for(&id(user), 10)
+        .unwrap();
+    listed
+        .into_iter()
+        .map(|n| (n.referred_name, n.introduced_by_name, n.read))
+        .collect()
+}
+
 /// Drains the data directory's outbox into `mirror` and verifies it; fails on a difference.
 async fn replay_and_verify(
     dir: &std::path::Path,
@@ -244,6 +257,14 @@ async fn seed_original(url: &str, t: &Times) {
         &[&used_by],
     )
     .await;
+    exec(
+        &db,
+        "INSERT INTO referral_notifications (id, for_user_id, referred_user_id, introduced_by,
+            referred_name, introduced_by_name, read)
+         VALUES ('30000000-0000-4000-8000-000000000001', $1, $2, $1, 'Gus', 'Ann', FALSE)",
+        &[&ann, &gus],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,7 +316,13 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         Some(&1),
         "{report}"
     );
-    for name in ["reports", "ip_bans", "referral_notifications"] {
+    let notifications = table(&report, "referral_notifications");
+    assert_eq!(
+        (notifications.read, notifications.imported),
+        (1, 1),
+        "{report}"
+    );
+    for name in ["reports", "ip_bans"] {
         // Present and empty: reports and IP bans are imported (the moderation test below).
         let t = table(&report, name);
         assert!(t.present && t.read == 0 && t.imported == 0, "{report}");
@@ -391,8 +418,10 @@ async fn an_original_database_is_imported_and_its_passwords_and_tokens_work() {
         drop(reader);
         // Every record is in the outbox for the mirror: 3 users + 1 ban applied, 3 sessions,
         // 3 recorded addresses, 1 history entry, 1 completion, 1 cooldown, 1 ban record,
-        // 2 invite codes.
-        assert_eq!(store.health().unwrap().outbox_depth, 16);
+        // 2 invite codes, 1 referral notification.
+        assert_eq!(store.health().unwrap().outbox_depth, 17);
+        let listed = reader_notifications(&store, ANN);
+        assert_eq!(listed, vec![("Gus".to_owned(), "Ann".to_owned(), false)]);
         store.close().await;
     }
 

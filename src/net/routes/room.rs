@@ -277,10 +277,14 @@ mod tests {
             Profile::new(id, name.to_owned(), "male".to_owned(), None, None)
         };
         let mut body = QueueBodyWriter::with_capacity(2);
-        body.push(&card(1, "Ann"), None);
-        body.push(&card(2, "Bo \"B\""), Some(1_700_000_000_000));
+        body.push(&card(1, "Ann"), None, None);
+        body.push(
+            &card(2, "Bo \"B\""),
+            Some(1_700_000_000_000),
+            Some("Cy \"C\""),
+        );
         let parsed: Value = serde_json::from_slice(&body.finish(5)).expect("valid JSON");
-        let item = |n: u8, name: &str, cooldown: Option<i64>| {
+        let item = |n: u8, name: &str, cooldown: Option<i64>, by: Option<&str>| {
             let mut id = [0u8; 16];
             id[15] = n;
             json!({
@@ -289,14 +293,17 @@ mod tests {
                 "gender": "male",
                 "hasCooldown": cooldown.is_some(),
                 "cooldownExpiry": cooldown,
-                "wasIntroducedToMe": false,
-                "introducedBy": null,
+                "wasIntroducedToMe": by.is_some(),
+                "introducedBy": by,
             })
         };
         assert_eq!(
             parsed,
             json!({
-                "users": [item(1, "Ann", None), item(2, "Bo \"B\"", Some(1_700_000_000_000))],
+                "users": [
+                    item(1, "Ann", None, None),
+                    item(2, "Bo \"B\"", Some(1_700_000_000_000), Some("Cy \"C\""))
+                ],
                 "totalAvailable": 5,
             })
         );

@@ -1,11 +1,8 @@
-//! Tables the store has no record type for yet: counted and reported, not imported.
+//! Tables of the original that hold nothing to import: counted and reported.
 
-use super::table::{Import, NO_STORE_SUPPORT};
+use super::table::Import;
 
-pub(super) const COUNTED_ONLY: &[(&str, &str)] = &[
-    ("referral_notifications", NO_STORE_SUPPORT),
-    ("audit_log", "unused by the original server"),
-];
+pub(super) const COUNTED_ONLY: &[(&str, &str)] = &[("audit_log", "unused by the original server")];
 
 impl Import<'_, '_> {
     pub(super) async fn count_only(

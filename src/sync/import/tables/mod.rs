@@ -12,6 +12,7 @@ mod counted;
 mod invite_codes;
 mod ip_bans;
 mod paging;
+mod referral_notifications;
 mod reports;
 mod session_completions;
 mod sessions;
@@ -64,6 +65,7 @@ impl<'a, 't> Importer<'a, 't> {
         reports::import(&mut import).await?;
         ban_records::import(&mut import).await?;
         invite_codes::import(&mut import).await?;
+        referral_notifications::import(&mut import).await?;
         ip_bans::import(&mut import).await?;
         for (table, reason) in COUNTED_ONLY {
             import

@@ -14,7 +14,6 @@ use crate::clock::Millis;
 use crate::store::records::Id;
 use crate::store::{Reader, Store, StoreError};
 
-pub(super) const NO_STORE_SUPPORT: &str = "no store support yet";
 pub(super) const USER_MISSING: &str = "user not imported";
 pub(super) const PARTNER_MISSING: &str = "partner not imported";
 

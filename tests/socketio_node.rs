@@ -180,3 +180,36 @@ async fn official_client_reaches_the_queue_with_a_code_over_long_polling() {
     }
     run_paywall_scenario("polling").await;
 }
+
+/// Runs `tests/node/referral.mjs`: a referral notification live and on `auth`.
+async fn run_referral_scenario(transport: &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.rules.paywall = Paywall::Off;
+    let server = napalmsky::server::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.addr());
+    let stdout = run_node("referral.mjs", [base, transport.into()]).await;
+    assert!(
+        stdout.contains(&format!("{transport}: 2 passed, 0 failed")),
+        "{stdout}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_gets_referral_notifications_over_websocket() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_referral_scenario("websocket").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_gets_referral_notifications_over_long_polling() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_referral_scenario("polling").await;
+}

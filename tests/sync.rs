@@ -90,7 +90,20 @@ async fn workload(server: &TestServer, tag: &str) -> Vec<String> {
         .unwrap();
     moderation(server, &users).await;
     paywall(server, &users).await;
+    referral(server, &users).await;
     users
+}
+
+/// An introduction to user 0 made by user 1, and a signup through it (its notification).
+async fn referral(server: &TestServer, users: &[String]) {
+    let store = server.running().internals().store();
+    let (target, creator) = (parse_id(&users[0]).unwrap(), parse_id(&users[1]).unwrap());
+    let intro = napalmsky::referrals::generate_intro(store, creator, target, common::T0)
+        .await
+        .unwrap();
+    let body = json!({"name": "Referred", "gender": "female", "referralCode": intro.code});
+    let reply = server.post("/auth/guest", body, None).await;
+    assert_eq!(reply.body["wasReferred"], true, "{}", reply.body);
 }
 
 /// An admin code, a guest who signs up with it (its use, the guest's own code), and a

@@ -18,8 +18,8 @@ use crate::net::auth::require_auth;
 use crate::net::call::{Answer, Call};
 use crate::net::error::ApiError;
 use crate::net::respond::{json_bytes, ok};
+use crate::paywall;
 use crate::referrals;
-use crate::store::records::PaidStatus;
 use crate::store::{AuthContext, Reader};
 
 /// History entries returned at most (newest first).
@@ -31,18 +31,15 @@ const REEL_MAX: usize = 100;
 /// `requirePayment`, plus the session and ban checks the original skipped (§7.4, §7.5).
 fn require_access(state: &Arc<Http>, headers: &HeaderMap) -> Result<Arc<AuthContext>, ApiError> {
     let context = require_auth(state, headers)?;
-    let paid = matches!(
-        context.paid_status,
-        PaidStatus::Paid | PaidStatus::QrVerified | PaidStatus::QrGracePeriod
-    );
-    if state.config.rules.paywall == Paywall::On && !paid {
+    if state.config.rules.paywall == Paywall::On && !paywall::has_access(context.paid_status) {
         return Err(ApiError::PaymentRequired);
     }
     Ok(context)
 }
 
-/// `GET /room/queue`: everyone online and available but the caller, capped at
-/// `--queue-max-results`; cooldowns are marked, not filtered (as the original).
+/// `GET /room/queue`: everyone online and available but the caller and the users the caller
+/// reported, capped at `--queue-max-results`, the caller's introductions first; cooldowns
+/// are marked, not filtered (as the original).
 ///
 /// Built under the domain lock, so it is cheap there: the total is O(1), and each item is
 /// its profile's pre-rendered card (`Profile::queue_card_fields`) copied into the body, plus

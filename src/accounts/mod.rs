@@ -45,9 +45,37 @@ pub fn id_string(id: &Id) -> String {
     uuid::Uuid::from_bytes(*id).hyphenated().to_string()
 }
 
-/// Parses a client-supplied id; anything that is not a UUID is simply unknown.
+/// Parses a client-supplied id (a token, a user id) in its one canonical spelling, the one
+/// the server hands out: lower-case, hyphenated. Upper case, no dashes, braces or `urn:`
+/// are unknown: a token has one text, not five.
 pub fn parse_id(text: &str) -> Option<Id> {
-    uuid::Uuid::try_parse(text.trim())
-        .ok()
-        .map(|u| *u.as_bytes())
+    let text = text.trim();
+    let id = uuid::Uuid::try_parse(text).ok()?;
+    let mut canonical = uuid::Uuid::encode_buffer();
+    (id.hyphenated().encode_lower(&mut canonical) == text).then(|| *id.as_bytes())
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_canonical_spelling_of_an_id_is_accepted() {
+        let id = new_token();
+        let text = id_string(&id);
+        assert_eq!(parse_id(&text), Some(id));
+        assert_eq!(
+            parse_id(&format!(" {text} ")),
+            Some(id),
+            "surrounding blanks"
+        );
+        for other in [
+            text.to_uppercase(),
+            text.replace('-', ""),
+            format!("{{{text}}}"),
+            format!("urn:uuid:{text}"),
+        ] {
+            assert_eq!(parse_id(&other), None, "{other}");
+        }
+    }
 }

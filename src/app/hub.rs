@@ -59,10 +59,23 @@ impl Hub {
 
     /// Registers a new transport; returns its id and its outlet.
     pub fn open_socket(&self) -> (SocketId, Arc<Outlet>) {
+        match self.open_socket_within(usize::MAX) {
+            Some(opened) => opened,
+            None => unreachable!("no registry holds usize::MAX sockets"),
+        }
+    }
+
+    /// Registers a new transport unless `limit` are registered already. The count and the
+    /// insert happen under one lock, so concurrent handshakes can never admit one too many
+    /// (a check before registering did, under 400 concurrent handshakes).
+    pub fn open_socket_within(&self, limit: usize) -> Option<(SocketId, Arc<Outlet>)> {
         let id = self.next_socket.fetch_add(1, Ordering::Relaxed);
         let outlet = Arc::new(Outlet::new(self.queue_capacity, self.monotonic_ms()));
         let count = {
             let mut sockets = lock(&self.sockets);
+            if sockets.len() >= limit {
+                return None;
+            }
             sockets.insert(id, outlet.clone());
             sockets.len()
         };
@@ -72,7 +85,7 @@ impl Hub {
                 "realtime connections reached the warning level"
             );
         }
-        (id, outlet)
+        Some((id, outlet))
     }
 
     pub fn socket_count(&self) -> usize {

@@ -159,6 +159,9 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
             service_fn(move |request| net::handle(service_state.http.clone(), peer, request));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
+            // A client that half-closes after its request still gets the answer (its write
+            // may already have committed).
+            .half_close(true)
             .header_read_timeout(state.config.net.header_read_timeout)
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();

@@ -17,6 +17,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use hyper::body::Incoming;
+
+use crate::app::Outlet;
+use crate::domain::SocketId;
 use hyper::{Method, Request, StatusCode};
 
 use super::respond::{Resp, error};
@@ -49,14 +52,19 @@ fn engine_error(code: u8, message: &str) -> Resp {
     )
 }
 
-/// Too many connections, or memory at the critical level: new transports are refused before
-/// they cost anything.
-fn at_capacity(state: &Transports) -> Option<Resp> {
-    let limit = state.realtime.config().max_connections as usize;
-    (state.shedder.is_active() || state.realtime.socket_count() >= limit).then(|| {
+/// A new transport's place in the registry, or the refusal: too many connections, or memory
+/// at the critical level. The place is taken atomically (see `Hub::open_socket_within`); a
+/// transport that then fails to start gives it back with `forget_socket`.
+fn open_within_capacity(state: &Transports) -> Result<(SocketId, Arc<Outlet>), Resp> {
+    let refused = || {
         error(
             StatusCode::SERVICE_UNAVAILABLE,
             "Server at capacity, please try again shortly",
         )
-    })
+    };
+    if state.shedder.is_active() {
+        return Err(refused());
+    }
+    let limit = state.realtime.config().max_connections as usize;
+    state.realtime.open_socket_within(limit).ok_or_else(refused)
 }

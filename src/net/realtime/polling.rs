@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use super::Transports;
 use super::polling_sessions::PollingSession;
 use super::session::{Flow, SocketSession};
-use super::{at_capacity, engine_error};
+use super::{engine_error, open_within_capacity};
 use crate::app::Out;
 use crate::net::body::{BodyError, read_limited};
 use crate::net::respond::Resp;
@@ -44,10 +44,10 @@ fn unknown_sid() -> Resp {
 }
 
 pub fn handshake(state: &Arc<Transports>, ip: std::net::IpAddr) -> Resp {
-    if let Some(refused) = at_capacity(state) {
-        return refused;
-    }
-    let (socket, outlet) = state.realtime.open_socket();
+    let (socket, outlet) = match open_within_capacity(state) {
+        Ok(opened) => opened,
+        Err(refused) => return refused,
+    };
     let sid = uuid::Uuid::new_v4().simple().to_string();
     let session = SocketSession::new(state.clone(), socket, outlet.clone(), ip);
     let open = session.open_packet(&sid, &[]);

@@ -92,7 +92,11 @@ impl SocketSession {
         self.outlet.seen(self.state.realtime.monotonic_ms());
         match engine::decode(text) {
             Ok(EnginePacket::Message(message)) => self.on_message(message),
-            Ok(EnginePacket::Ping(data)) => self.send(format!("3{data}")),
+            // Engine.IO v4 clients only ping with `probe` (the upgrade check). Any other ping
+            // is answered without its data: echoing it let a client fill its own send queue
+            // with megabytes per packet while never reading.
+            Ok(EnginePacket::Ping("probe")) => self.send("3probe".to_owned()),
+            Ok(EnginePacket::Ping(_)) => self.send("3".to_owned()),
             Ok(EnginePacket::Pong(_) | EnginePacket::Noop | EnginePacket::Upgrade) => {
                 Flow::Continue
             }
@@ -162,7 +166,9 @@ impl SocketSession {
             return Flow::Close("connect refused");
         }
         self.connected = true;
-        let flow = self.send(socketio::connect_ok(&format!("{:x}", self.socket)));
+        // A random Socket.IO sid, for the same reason as the Engine.IO one.
+        let sid = uuid::Uuid::new_v4().simple().to_string();
+        let flow = self.send(socketio::connect_ok(&sid));
         if let Some(SocketAuth::Valid(profile)) = verdict {
             self.authenticated(profile);
         }

@@ -27,8 +27,9 @@ use super::Transports;
 use super::outgoing::Outgoing;
 use super::session::{Flow, SocketSession};
 use super::ws_frames::{Decoder, Inbound, Violation};
-use super::{at_capacity, engine_error};
+use super::{engine_error, open_within_capacity};
 use crate::app::{Out, Outlet};
+use crate::domain::SocketId;
 use crate::net::respond::Resp;
 
 /// Frames taken from the outlet for one write.
@@ -48,22 +49,31 @@ pub async fn upgrade(
     ip: std::net::IpAddr,
     mut request: Request<Incoming>,
 ) -> Resp {
-    if let Some(refused) = at_capacity(state) {
-        return refused;
-    }
+    // The socket's place is taken before the upgrade is answered, so a burst of handshakes
+    // cannot pass the limit while upgrades are pending.
+    let (socket, outlet) = match open_within_capacity(state) {
+        Ok(opened) => opened,
+        Err(refused) => return refused,
+    };
     // The connection is taken first, so fastwebsockets only checks the request and writes the
     // handshake answer: awaiting its own upgrade future would build (and allocate the read
     // buffer of) a WebSocket this transport does not use.
     let pending = hyper::upgrade::on(&mut request);
     let (response, _) = match fastwebsockets::upgrade::upgrade(&mut request) {
         Ok(upgrade) => upgrade,
-        Err(_) => return engine_error(3, "Bad request"),
+        Err(_) => {
+            state.realtime.forget_socket(socket);
+            return engine_error(3, "Bad request");
+        }
     };
     let owned = state.clone();
     let task = async move {
         let upgraded = match pending.await {
             Ok(upgraded) => upgraded,
-            Err(e) => return tracing::debug!(error = %e, "websocket upgrade failed"),
+            Err(e) => {
+                owned.realtime.forget_socket(socket);
+                return tracing::debug!(error = %e, "websocket upgrade failed");
+            }
         };
         // The server serves plain TCP connections, so this is the accepted stream.
         match upgraded.downcast::<TokioIo<TcpStream>>() {
@@ -73,9 +83,12 @@ pub async fn upgrade(
                 let hyper::upgrade::Parts { io, read_buf, .. } = parts;
                 let early = read_buf.to_vec();
                 drop(read_buf);
-                run(owned, io.into_inner(), early, ip).await
+                run(owned, io.into_inner(), early, ip, (socket, outlet)).await
             }
-            Err(_) => tracing::error!("websocket upgraded over an unexpected transport"),
+            Err(_) => {
+                owned.realtime.forget_socket(socket);
+                tracing::error!("websocket upgraded over an unexpected transport")
+            }
         }
     };
     state.realtime.spawn(task);
@@ -87,10 +100,16 @@ pub async fn upgrade(
 
 /// Serves one socket from the upgrade to the end. `early` holds bytes the client sent right
 /// behind its upgrade request, which the HTTP layer had already read.
-async fn run(state: Arc<Transports>, stream: TcpStream, mut early: Vec<u8>, ip: std::net::IpAddr) {
-    let (socket, outlet) = state.realtime.open_socket();
+async fn run(
+    state: Arc<Transports>,
+    stream: TcpStream,
+    mut early: Vec<u8>,
+    ip: std::net::IpAddr,
+    (socket, outlet): (SocketId, Arc<Outlet>),
+) {
     let mut session = SocketSession::new(state.clone(), socket, outlet.clone(), ip);
-    let open = session.open_packet(&format!("{socket:x}"), &[]);
+    // A random sid: a counter would tell anyone how many connections the server has had.
+    let open = session.open_packet(&uuid::Uuid::new_v4().simple().to_string(), &[]);
     let _ = outlet.try_send(Out::Text(Bytes::from(open)));
 
     let mut connection = Connection {

@@ -116,3 +116,42 @@ async fn a_client_that_half_closes_after_its_request_gets_the_answer() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("sessionToken"), "{answer}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_lock_the_account_not_the_server() {
+    // The per-IP limit is lifted: the attack comes from many addresses.
+    let server = TestServer::start_with(|c| c.limits.auth_rate_limit = 1_000).await;
+    server
+        .permanent("Ann", "ann@example.com", "right password")
+        .await;
+    server
+        .permanent("Bob", "bob@example.com", "bob password")
+        .await;
+    for _ in 0..5 {
+        let wrong = server.login("ann@example.com", "wrong password").await;
+        assert_eq!(wrong.status, 401);
+    }
+    // Locked: not even the right password is checked (no hash is spent on the account).
+    let locked = server.login("ann@example.com", "right password").await;
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    assert_eq!(
+        locked.body["error"],
+        "Too many failed login attempts for this account"
+    );
+    assert_eq!(
+        server.login("bob@example.com", "bob password").await.status,
+        200,
+        "other accounts log in as usual"
+    );
+    server
+        .clock
+        .advance(std::time::Duration::from_secs(15 * 60));
+    assert_eq!(
+        server
+            .login("ann@example.com", "right password")
+            .await
+            .status,
+        200,
+        "the window ended"
+    );
+}

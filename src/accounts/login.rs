@@ -4,6 +4,7 @@
 //! of the ban), and again inside the write, so a ban that lands during the hash still refuses
 //! the login. Both fail closed: a store that cannot say whether the user is banned refuses.
 
+use super::login_failures::LoginFailures;
 use super::password::{HashError, PasswordHasher};
 use super::session_verdict::is_banned;
 use super::{NewSession, normalize_email};
@@ -27,6 +28,8 @@ pub enum LoginError {
     NotPermanent,
     /// The password does not match (or the account has none).
     WrongPassword,
+    /// Too many wrong passwords for this account lately: not checked until `until`.
+    AccountLocked { until: crate::clock::Millis },
     Banned {
         status: BanStatus,
         review: Option<String>,
@@ -101,6 +104,7 @@ fn read_ban(store: &Store, user_id: &Id) -> Result<Option<BanFacts>, StoreError>
 pub async fn log_in(
     store: &Store,
     hasher: &PasswordHasher,
+    failures: &LoginFailures,
     email: &str,
     password: String,
     session: NewSession,
@@ -111,13 +115,18 @@ pub async fn log_in(
         return Err(LoginError::NotPermanent);
     }
     let stored_hash = account.hash.ok_or(LoginError::WrongPassword)?;
+    if let Some(until) = failures.locked_until(&account.user_id, session.now) {
+        return Err(LoginError::AccountLocked { until });
+    }
     let verified = hasher
         .verify(password.clone(), stored_hash.clone())
         .await
         .map_err(LoginError::Hashing)?;
     if !verified.matches {
+        failures.failed(account.user_id, session.now);
         return Err(LoginError::WrongPassword);
     }
+    failures.succeeded(&account.user_id);
     refuse_banned(read_ban(store, &account.user_id))?;
     let upgraded = if verified.needs_rehash {
         rehash(hasher, password).await

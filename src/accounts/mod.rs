@@ -5,6 +5,7 @@
 mod guest;
 mod link;
 mod login;
+mod login_failures;
 mod logout;
 mod ops;
 mod password;
@@ -16,6 +17,7 @@ mod validate;
 pub use guest::{GuestError, GuestSignup, SignedUp, create_guest, sign_up_guest};
 pub use link::{LinkError, LinkOutcome, link, link_account};
 pub use login::{BanFacts, LoggedIn, LoginError, LoginOutcome, log_in, login, refuse_banned};
+pub use login_failures::LoginFailures;
 pub use logout::{LogoutError, log_out};
 pub use ops::{NewSession, delete_session, purge_expired_sessions, set_socials};
 pub use password::{HashError, PasswordHasher, Verified};

@@ -3,8 +3,12 @@
 //!
 //! Hashing costs tens of milliseconds of CPU and ~19 MiB of memory, so it runs on tokio's
 //! blocking pool behind a semaphore: logins can never starve the async threads or the memory.
+//! Past `--password-hash-queue` waiting hashes a request is refused at once (`Busy`) instead
+//! of joining a queue that would make everyone's login wait behind a flood.
 
 use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand_core::OsRng;
 use tokio::sync::Semaphore;
@@ -17,6 +21,9 @@ pub enum HashError {
     Hash(String),
     #[error("password hashing task failed")]
     Task,
+    /// Every hashing slot is taken and the queue behind them is full.
+    #[error("too many password hashes are waiting")]
+    Busy,
 }
 
 /// Result of checking a password against a stored hash.
@@ -30,6 +37,19 @@ pub struct Verified {
 pub struct PasswordHasher {
     permits: Semaphore,
     params: Params,
+    /// Hashes running or waiting for a permit.
+    in_line: AtomicUsize,
+    /// Most hashes running or waiting at once.
+    max_in_line: usize,
+}
+
+/// One place in line; given back when the hash is done (or the caller gave up).
+struct InLine<'a>(&'a AtomicUsize);
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl PasswordHasher {
@@ -39,7 +59,15 @@ impl PasswordHasher {
         Ok(Self {
             permits: Semaphore::new(concurrency),
             params,
+            in_line: AtomicUsize::new(0),
+            max_in_line: usize::MAX,
         })
+    }
+
+    /// At most `concurrency + waiting` hashes in line; past that, `HashError::Busy` at once.
+    pub fn with_queue_limit(mut self, concurrency: usize, waiting: usize) -> Self {
+        self.max_in_line = concurrency.saturating_add(waiting);
+        self
     }
 
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
@@ -55,6 +83,11 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, HashError> {
+        if self.in_line.fetch_add(1, Ordering::AcqRel) >= self.max_in_line {
+            self.in_line.fetch_sub(1, Ordering::AcqRel);
+            return Err(HashError::Busy);
+        }
+        let _in_line = InLine(&self.in_line);
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Task)?;
         tokio::task::spawn_blocking(work)
             .await
@@ -117,6 +150,42 @@ mod tests {
         );
         let bad = hasher.verify("wrong".into(), hash).await.expect("verify");
         assert!(!bad.matches);
+    }
+
+    #[tokio::test]
+    async fn past_the_queue_limit_a_hash_is_refused_at_once() {
+        let hasher = std::sync::Arc::new(
+            PasswordHasher::new(1, 64, 1)
+                .unwrap()
+                .with_queue_limit(1, 1),
+        );
+        // Hold the only permit so that hashes queue up behind it.
+        let held = hasher.permits.acquire().await.unwrap();
+        let first = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.hash("one".into()).await }
+        });
+        let second = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.hash("two".into()).await }
+        });
+        // Both take a place in line (the limit is 1 running + 1 waiting)...
+        while hasher.in_line.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+        // ...so a third is refused without waiting.
+        assert!(matches!(
+            hasher.hash("three".into()).await,
+            Err(HashError::Busy)
+        ));
+        drop(held);
+        assert!(first.await.unwrap().is_ok());
+        assert!(second.await.unwrap().is_ok());
+        assert_eq!(
+            hasher.in_line.load(Ordering::Acquire),
+            0,
+            "places given back"
+        );
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio_util::task::TaskTracker;
 
 use super::{LoadShedder, RateLimits, Transports};
-use crate::accounts::PasswordHasher;
+use crate::accounts::{LoginFailures, PasswordHasher};
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
 use crate::config::{AccountsConfig, NetConfig, PaywallConfig, RulesConfig};
@@ -35,6 +35,8 @@ pub struct Http {
     pub(crate) store: Arc<Store>,
     pub(crate) clock: SharedClock,
     pub(crate) hasher: PasswordHasher,
+    /// Wrong passwords per account (`--login-failures-per-account`).
+    pub(crate) login_failures: LoginFailures,
     pub(crate) limits: RateLimits,
     pub(crate) realtime: Arc<Realtime>,
     pub(crate) transports: Arc<Transports>,

@@ -4,12 +4,21 @@
 use hyper::StatusCode;
 
 use super::error::ApiError;
-use crate::accounts::{GuestError, LinkError, LoginError, LogoutError, SessionRefusal};
+use crate::accounts::{GuestError, HashError, LinkError, LoginError, LogoutError, SessionRefusal};
 use crate::admin::{AdminLoginError, AdminRefusal};
 use crate::moderation::{ReportError, ReviewError};
 use crate::paywall::ApplyError;
 use crate::paywall::{CheckoutError, WebhookError};
 use crate::referrals::GenerateError;
+
+/// A full hashing queue is load, answered like shedding (503 with `Retry-After`); anything
+/// else went wrong.
+fn hashing_failed(what: &'static str, error: HashError) -> ApiError {
+    match error {
+        HashError::Busy => ApiError::Busy,
+        other => ApiError::internal(what, other),
+    }
+}
 
 impl From<SessionRefusal> for ApiError {
     fn from(refusal: SessionRefusal) -> Self {
@@ -43,7 +52,7 @@ impl From<LinkError> for ApiError {
             LinkError::UserNotFound => Self::NotFound("User not found"),
             LinkError::EmailTaken => Self::Conflict("Email already registered"),
             LinkError::AlreadyPermanent => Self::Conflict("Account is already permanent"),
-            LinkError::Hashing(e) => Self::internal("password hashing", e),
+            LinkError::Hashing(e) => hashing_failed("password hashing", e),
             LinkError::Unavailable(e) => Self::Store(e),
         }
     }
@@ -59,11 +68,19 @@ impl From<LoginError> for ApiError {
                 "This account is not permanent. Please sign up as a guest first, then link your email and password in Settings.",
             ),
             LoginError::WrongPassword => Self::Unauthorized("Invalid credentials"),
+            LoginError::AccountLocked { until } => Self::Detailed {
+                status: hyper::StatusCode::TOO_MANY_REQUESTS,
+                message: "Too many failed login attempts for this account",
+                details: serde_json::json!({
+                    "message": "Please try again later",
+                    "lockedUntil": until,
+                }),
+            },
             LoginError::Banned { status, review } => Self::LoginSuspended { status, review },
             LoginError::Changed => {
                 Self::Conflict("The account changed during login; please try again")
             }
-            LoginError::Hashing(e) => Self::internal("password verification", e),
+            LoginError::Hashing(e) => hashing_failed("password verification", e),
             LoginError::Unavailable(e) => Self::Store(e),
         }
     }
@@ -93,7 +110,7 @@ impl From<AdminLoginError> for ApiError {
     fn from(refusal: AdminLoginError) -> Self {
         match refusal {
             AdminLoginError::InvalidCredentials => Self::Unauthorized("Invalid credentials"),
-            AdminLoginError::Hashing(e) => Self::internal("admin password verification", e),
+            AdminLoginError::Hashing(e) => hashing_failed("admin password verification", e),
             AdminLoginError::Unavailable(e) => Self::Store(e),
         }
     }

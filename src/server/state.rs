@@ -6,9 +6,10 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::accounts::PasswordHasher;
+use crate::accounts::{LoginFailures, PasswordHasher};
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
+use crate::clock::duration_ms;
 use crate::config::Config;
 use crate::moderation::{AddressGate, ModerationRules};
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
@@ -37,7 +38,11 @@ impl AppState {
             accounts.password_hash_concurrency,
             accounts.argon2_memory_kib,
             accounts.argon2_iterations,
-        )?;
+        )?
+        .with_queue_limit(
+            accounts.password_hash_concurrency,
+            accounts.password_hash_queue,
+        );
         let store = Arc::new(store);
         let tasks = TaskTracker::new();
         let requests_over = CancellationToken::new();
@@ -73,6 +78,10 @@ impl AppState {
             store,
             clock,
             hasher,
+            login_failures: LoginFailures::new(
+                config.accounts.login_failures_per_account,
+                duration_ms(config.accounts.login_failure_window),
+            ),
             realtime,
             transports,
             reels: ReelCursors::default(),

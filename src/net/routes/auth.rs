@@ -168,6 +168,7 @@ pub async fn login(state: &Arc<Http>, call: Call) -> Answer {
     let logged_in = accounts::log_in(
         &state.store,
         &state.hasher,
+        &state.login_failures,
         email,
         password.to_owned(),
         session,

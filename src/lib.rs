@@ -17,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod media;
 pub mod memory;
 pub mod moderation;
 pub mod net;

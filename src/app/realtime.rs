@@ -111,7 +111,8 @@ impl Realtime {
     /// show it from now on. A user not connected is not tracked; its next socket reads the
     /// record.
     pub fn profile_changed(&self, profile: crate::domain::Profile) {
-        self.hub.with_domain_mut(|domain| domain.update_profile(profile));
+        self.hub
+            .with_domain_mut(|domain| domain.update_profile(profile));
     }
 
     /// Spawns a task that shutdown waits for.

@@ -105,7 +105,13 @@ mod tests {
         ] {
             assert_eq!(StoredName::parse(&bad), None, "{bad}");
         }
-        assert_eq!(StoredName::from_url("https://x/uploads/selfie-17-3.jpg"), None);
-        assert_eq!(StoredName::from_url("https://res.cloudinary.com/x.jpg"), None);
+        assert_eq!(
+            StoredName::from_url("https://x/uploads/selfie-17-3.jpg"),
+            None
+        );
+        assert_eq!(
+            StoredName::from_url("https://res.cloudinary.com/x.jpg"),
+            None
+        );
     }
 }

@@ -204,19 +204,30 @@ mod tests {
         assert_eq!(upload.head(), b"\x89PNGrest");
         let name = upload.commit(Format::Png).await.expect("commit");
         assert_eq!(names_in(uploads.dir()), vec![name.to_string()]);
-        let stored = uploads.open_file(&name).await.expect("open").expect("found");
+        let stored = uploads
+            .open_file(&name)
+            .await
+            .expect("open")
+            .expect("found");
         assert_eq!(stored.len, 8);
 
         let mut dropped = uploads.begin().await.expect("begin");
         dropped.write(b"half").await.expect("write");
-        assert_eq!(names_in(uploads.dir()).len(), 2, "the temporary file exists");
+        assert_eq!(
+            names_in(uploads.dir()).len(),
+            2,
+            "the temporary file exists"
+        );
         drop(dropped);
         let discarded = uploads.begin().await.expect("begin");
         discarded.discard().await;
         assert_eq!(names_in(uploads.dir()), vec![name.to_string()]);
 
         uploads.remove(&name).await.expect("remove");
-        uploads.remove(&name).await.expect("a second remove is fine");
+        uploads
+            .remove(&name)
+            .await
+            .expect("a second remove is fine");
         assert!(uploads.open_file(&name).await.expect("open").is_none());
     }
 

@@ -58,7 +58,12 @@ mod tests {
         assert_eq!(tag, "\"0123456789abcdef0123456789abcdef-ff\"");
         let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_500);
         assert!(not_modified(Some(&tag), None, &tag, at));
-        assert!(not_modified(Some(&format!("\"x\", W/{tag}")), None, &tag, at));
+        assert!(not_modified(
+            Some(&format!("\"x\", W/{tag}")),
+            None,
+            &tag,
+            at
+        ));
         assert!(not_modified(Some("*"), None, &tag, at));
         assert!(!not_modified(Some("\"x\""), Some(&http_date(at)), &tag, at));
         assert!(not_modified(None, Some(&http_date(at)), &tag, at));

@@ -72,10 +72,9 @@ fn refusal(kind: MediaKind, error: UploadError) -> ApiError {
     };
     match error {
         UploadError::TooLarge => status(StatusCode::PAYLOAD_TOO_LARGE, "File too large"),
-        UploadError::Unsupported => status(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported file type",
-        ),
+        UploadError::Unsupported => {
+            status(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported file type")
+        }
         UploadError::NoFile => ApiError::bad_request("No file uploaded"),
         UploadError::Malformed(detail) => {
             tracing::debug!(%detail, "malformed upload");

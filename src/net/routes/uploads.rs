@@ -75,7 +75,11 @@ async fn contents(stored: StoredFile, range: ByteRange, name: StoredName) -> Ans
         ByteRange::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
         ByteRange::Unsatisfiable => {
             let mut response = status_only(StatusCode::RANGE_NOT_SATISFIABLE);
-            insert(response.headers_mut(), CONTENT_RANGE, &format!("bytes */{len}"));
+            insert(
+                response.headers_mut(),
+                CONTENT_RANGE,
+                &format!("bytes */{len}"),
+            );
             return Ok(response);
         }
     };

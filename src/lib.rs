@@ -18,6 +18,7 @@ pub mod clock;
 pub mod code_text;
 pub mod config;
 pub mod domain;
+pub mod media;
 pub mod memory;
 pub mod moderation;
 pub mod net;

@@ -107,6 +107,14 @@ impl Realtime {
         });
     }
 
+    /// A connected user's profile changed (new media): queue and reel cards and `call:notify`
+    /// show it from now on. A user not connected is not tracked; its next socket reads the
+    /// record.
+    pub fn profile_changed(&self, profile: crate::domain::Profile) {
+        self.hub
+            .with_domain_mut(|domain| domain.update_profile(profile));
+    }
+
     /// Spawns a task that shutdown waits for.
     pub fn spawn<F>(&self, task: F)
     where

@@ -1,4 +1,4 @@
-//! Rate limits per client IP, and body sizes of routes still to come.
+//! Rate limits per client IP.
 
 use std::time::Duration;
 
@@ -53,8 +53,4 @@ pub struct LimitsConfig {
     /// Window of the validate-code limit, fixed from a client's first attempt.
     #[arg(long, env = "NAPALMSKY_VALIDATE_CODE_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
     pub validate_code_rate_window: Duration,
-
-    /// Largest media upload, in bytes.
-    #[arg(long, hide = true, env = "NAPALMSKY_UPLOAD_LIMIT", default_value_t = 50 * 1024 * 1024, value_parser = positive::<usize>)]
-    pub upload_limit: usize,
 }

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod limits;
+mod media;
 mod moderation;
 mod net;
 mod operations;
@@ -21,6 +22,7 @@ mod sync;
 
 pub use accounts::AccountsConfig;
 pub use limits::LimitsConfig;
+pub use media::MediaConfig;
 pub use moderation::ModerationConfig;
 pub use net::NetConfig;
 pub use operations::OperationsConfig;
@@ -51,6 +53,8 @@ pub struct Config {
     pub moderation: ModerationConfig,
     #[command(flatten)]
     pub paywall: PaywallConfig,
+    #[command(flatten)]
+    pub media: MediaConfig,
     #[command(flatten)]
     pub sync: SyncConfig,
     #[command(flatten)]
@@ -92,6 +96,7 @@ impl Config {
         self.realtime.validate()?;
         self.rules.validate()?;
         self.paywall.validate()?;
+        self.media.validate()?;
         self.sync.validate()?;
         self.operations.validate()
     }
@@ -197,13 +202,16 @@ mod tests {
     fn flags_of_routes_still_to_come_are_not_in_the_help() {
         use clap::CommandFactory;
         let help = Only::command().render_long_help().to_string();
-        for hidden in ["--turn-rate-limit", "--upload-limit"] {
-            assert!(!help.contains(hidden), "{hidden} is shown");
-        }
+        assert!(
+            !help.contains("--turn-rate-limit"),
+            "--turn-rate-limit is shown"
+        );
         for shown in [
             "--report-rate-limit",
             "--auto-ban-reporters",
             "--shared-address-window",
+            "--upload-limit",
+            "--public-url",
         ] {
             assert!(help.contains(shown), "{shown} is missing");
         }
@@ -212,6 +220,7 @@ mod tests {
             "Realtime:",
             "Matchmaking rules:",
             "Moderation:",
+            "Media:",
             "Operations:",
         ] {
             assert!(help.contains(heading), "{heading} missing");

@@ -47,7 +47,7 @@ pub fn decorate(response: &mut Resp, origin: HeaderValue) {
 
 /// The answer to an allowed preflight (`OPTIONS` with an allowed Origin).
 pub fn preflight(request: &HeaderMap, origin: HeaderValue) -> Resp {
-    let mut response = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new()));
+    let mut response = hyper::Response::new(super::respond::full(bytes::Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     let headers = response.headers_mut();
     headers.insert(

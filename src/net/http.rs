@@ -10,7 +10,8 @@ use super::{LoadShedder, RateLimits, Transports};
 use crate::accounts::{LoginFailures, PasswordHasher};
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
-use crate::config::{AccountsConfig, NetConfig, PaywallConfig, RulesConfig};
+use crate::config::{AccountsConfig, MediaConfig, NetConfig, PaywallConfig, RulesConfig};
+use crate::media::Uploads;
 use crate::moderation::{AddressGate, ModerationRules};
 use crate::paywall::StripeClient;
 use crate::store::Store;
@@ -24,6 +25,9 @@ pub struct HttpConfig {
     pub(crate) accounts: AccountsConfig,
     pub(crate) moderation: ModerationRules,
     pub(crate) paywall: PaywallConfig,
+    pub(crate) media: MediaConfig,
+    /// Stored media URLs start with this (`--public-url`, or derived from the bound address).
+    pub(crate) public_url: String,
     /// `--postgres-url` is set (reported by `GET /` and `/health`, never the URL).
     pub(crate) mirror_enabled: bool,
 }
@@ -47,6 +51,8 @@ pub struct Http {
     pub(crate) gate: AddressGate,
     /// Shutdown waits for the tasks a request starts (an expired session's deletion).
     pub(crate) tasks: TaskTracker,
+    /// `<data-dir>/uploads/`, where media are stored and served from.
+    pub(crate) uploads: Uploads,
     /// Stripe's API: one client (connection pool, TLS) for the server's life.
     pub(crate) stripe: StripeClient,
 }

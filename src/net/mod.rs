@@ -22,6 +22,7 @@ mod route_table;
 mod router;
 mod routes;
 mod security_headers;
+mod upload_body;
 
 pub use call::{Answer, Call, PathParams};
 pub use error::ApiError;

@@ -1,19 +1,31 @@
 //! Building responses: every body is JSON, every error is `{ "error": ... }`.
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
 
-pub type Resp = Response<Full<Bytes>>;
+/// Every response's body: boxed, so a stored file can be streamed from disk (its read errors
+/// end the response) while every other answer is one buffer (`full`).
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+pub type Resp = Response<Body>;
+
+/// A body that is one buffer.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
 
 /// Headers a response ends up with: content type, CORS, security and rate-limit headers.
 /// Sizing the map once avoids regrowing (and rehashing) it per response.
 const EXPECTED_HEADERS: usize = 16;
 
 pub fn json_bytes(status: StatusCode, body: Bytes) -> Resp {
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(full(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.reserve(EXPECTED_HEADERS);
@@ -56,7 +68,7 @@ pub fn without_nulls(mut value: Value) -> Value {
 
 /// A body that is not JSON (an image, or the original's plain-text answers).
 pub fn typed(status: StatusCode, content_type: &'static str, body: Bytes) -> Resp {
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(full(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.reserve(EXPECTED_HEADERS);

@@ -62,6 +62,10 @@ fn routes() -> Vec<Route> {
         route!(GET  "/report/check-ban",         Report, Light => routes::report::check_ban),
         route!(GET  "/report/check-ip/{ip}",     Report, Light => routes::report::check_ip),
         route!(GET  "/report/stats",             Report, Light => routes::report::stats),
+        route!(POST "/media/selfie", Api,  Heavy => routes::media::selfie),
+        route!(POST "/media/video",  Api,  Heavy => routes::media::video),
+        // Static files, as the original served them: no limiter.
+        route!(GET  "/uploads/{name}", None, Light => routes::uploads::serve),
         route!(POST "/payment/create-checkout",  None, Light => routes::checkout::create_checkout),
         route!(POST "/payment/webhook",          None, Light => routes::checkout::webhook),
         // Engine.IO answers every method itself; new transports are refused by its own
@@ -201,6 +205,9 @@ mod tests {
         for path in ["/room/queue", "/room/reel", "/room/history"] {
             assert!(is_heavy(Method::GET, path), "{path}");
         }
+        assert!(is_heavy(Method::POST, "/media/selfie"));
+        assert!(is_heavy(Method::POST, "/media/video"));
+        assert!(!is_heavy(Method::GET, "/uploads/x.png"));
         assert!(!is_heavy(Method::GET, "/user/me"));
         assert!(!is_heavy(Method::GET, "/health"));
         assert!(!is_heavy(Method::POST, "/auth/logout"));

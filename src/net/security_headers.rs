@@ -1,5 +1,5 @@
 //! Security headers on every response (the original's set, with a CSP for a JSON API: it
-//! serves no pages, so nothing may load or frame anything).
+//! serves no pages, so nothing may load or frame anything). A header a route set itself is kept.
 
 use hyper::header::{HeaderName, HeaderValue};
 
@@ -42,8 +42,9 @@ const HSTS: (HeaderName, HeaderValue) = (
 
 pub fn apply(response: &mut Resp, hsts: bool) {
     let headers = response.headers_mut();
+    // A route's own value wins: stored uploads set a sandboxing CSP of their own.
     for (name, value) in HEADERS {
-        headers.insert(name, value);
+        headers.entry(name).or_insert(value);
     }
     if hsts {
         headers.insert(HSTS.0, HSTS.1);

@@ -65,7 +65,13 @@ async fn require_admin_answers_the_reviewer_401_or_403() {
     let clock = ManualClock::starting_at(NOW);
     let store =
         Store::open(dir.path(), 10, 10, Duration::from_secs(60), clock.clone()).expect("store");
-    let state: Arc<AppState> = AppState::new(config, store, clock).expect("state");
+    let state: Arc<AppState> = AppState::new(
+        config,
+        store,
+        clock,
+        "127.0.0.1:3001".parse().expect("addr"),
+    )
+    .expect("state");
     let http = &state.http;
     add_account(
         &http.store,

@@ -44,7 +44,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let listener = net::bind(config.net.listen)
         .with_context(|| format!("listening on {}", config.net.listen))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(config, store, clock)?;
+    let state = AppState::new(config, store, clock, addr)?;
     let (stop, stopped) = watch::channel(false);
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());

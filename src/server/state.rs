@@ -1,7 +1,10 @@
 //! What the server builds and keeps: the HTTP handle (which holds the realtime and transport
 //! handles), the flags, and the shutdown machinery. Only `server/` sees this.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+
+use anyhow::Context;
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -11,6 +14,7 @@ use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
 use crate::clock::duration_ms;
 use crate::config::Config;
+use crate::media::Uploads;
 use crate::moderation::{AddressGate, ModerationRules};
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
 use crate::paywall::StripeClient;
@@ -32,6 +36,7 @@ impl AppState {
         config: Config,
         store: Store,
         clock: SharedClock,
+        bound: SocketAddr,
     ) -> anyhow::Result<Arc<Self>> {
         let accounts = &config.accounts;
         let hasher = PasswordHasher::new(
@@ -70,6 +75,8 @@ impl AppState {
                 accounts: config.accounts.clone(),
                 moderation: ModerationRules::from(&config.moderation),
                 paywall: config.paywall.clone(),
+                media: config.media.clone(),
+                public_url: config.media.public_url(bound),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },
             origins: config.net.origins(),
@@ -89,6 +96,8 @@ impl AppState {
             shedder,
             tasks: tasks.clone(),
             stripe: StripeClient::new(&config.paywall)?,
+            uploads: Uploads::open(&config.store.data_dir)
+                .context("preparing the uploads directory")?,
         });
         Ok(Arc::new(Self {
             config,

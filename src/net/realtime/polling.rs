@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -21,7 +20,7 @@ use super::session::{Flow, SocketSession};
 use super::{engine_error, open_within_capacity};
 use crate::app::Out;
 use crate::net::body::{BodyError, read_limited};
-use crate::net::respond::Resp;
+use crate::net::respond::{Resp, full};
 use crate::proto::engine;
 
 /// Packets returned by one GET, at most (the rest wait for the next GET).
@@ -30,7 +29,7 @@ const MAX_PACKETS_PER_POLL: usize = 256;
 const LAST_POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Resp {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(full(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -30,7 +29,7 @@ use super::ws_frames::{Decoder, Inbound, Violation};
 use super::{engine_error, open_within_capacity};
 use crate::app::{Out, Outlet};
 use crate::domain::SocketId;
-use crate::net::respond::Resp;
+use crate::net::respond::{Resp, full};
 
 /// Frames taken from the outlet for one write.
 const WRITE_BATCH: usize = 64;
@@ -93,7 +92,7 @@ pub async fn upgrade(
     };
     state.realtime.spawn(task);
     let (parts, _) = response.into_parts();
-    let mut response = hyper::Response::from_parts(parts, Full::new(Bytes::new()));
+    let mut response = hyper::Response::from_parts(parts, full(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     response
 }

@@ -3,14 +3,13 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use crate::memory::MemoryReading;
 use crate::net::Http;
 use crate::net::call::{Answer, Call};
+use crate::net::respond::full;
 
 /// Appends one sample with its HELP and TYPE lines.
 fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
@@ -131,7 +130,7 @@ pub async fn metrics(state: &Arc<Http>, _call: Call) -> Answer {
             sample(&mut out, name, kind, help, value);
         }
     }
-    let mut response = Response::new(Full::new(Bytes::from(out)));
+    let mut response = Response::new(full(out));
     *response.status_mut() = StatusCode::OK;
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -18,6 +18,7 @@ mod realtime;
 mod rules;
 mod store;
 mod sync;
+mod turn;
 
 pub use accounts::AccountsConfig;
 pub use limits::LimitsConfig;
@@ -30,6 +31,7 @@ pub use realtime::RealtimeConfig;
 pub use rules::{Paywall, RulesConfig};
 pub use store::StoreConfig;
 pub use sync::SyncConfig;
+pub use turn::TurnConfig;
 
 use clap::Args;
 
@@ -51,6 +53,8 @@ pub struct Config {
     pub moderation: ModerationConfig,
     #[command(flatten)]
     pub paywall: PaywallConfig,
+    #[command(flatten)]
+    pub turn: TurnConfig,
     #[command(flatten)]
     pub sync: SyncConfig,
     #[command(flatten)]
@@ -92,6 +96,7 @@ impl Config {
         self.realtime.validate()?;
         self.rules.validate()?;
         self.paywall.validate()?;
+        self.turn.validate()?;
         self.sync.validate()?;
         self.operations.validate()
     }
@@ -194,16 +199,56 @@ mod tests {
     }
 
     #[test]
+    fn turn_flags_are_checked_together() {
+        let flag = |flags: &[&str]| parse(flags).expect("parses").validate().unwrap_err().flag;
+        assert_eq!(flag(&["--turn-secret", "s"]), "turn-urls");
+        assert_eq!(flag(&["--turn-urls", "turn:127.0.0.1:3478"]), "turn-secret");
+        assert_eq!(
+            flag(&["--turn-secret", "", "--turn-urls", "turn:a"]),
+            "turn-secret"
+        );
+        let both = [
+            "--turn-secret",
+            "sekrit-value",
+            "--turn-urls",
+            "turn:a:3478, turns:a:5349",
+        ];
+        let config = parse(&both).expect("parses");
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.turn.turn_urls, ["turn:a:3478", "turns:a:5349"]);
+        assert_eq!(config.turn.turn_ttl, Duration::from_secs(3600));
+        assert_eq!(config.turn.stun_urls, ["stun:stun.l.google.com:19302"]);
+        assert!(
+            !format!("{config:?}").contains("sekrit"),
+            "the secret is never printed"
+        );
+        for ttl in ["59s", "25h"] {
+            let config = parse(&[&both[..], &["--turn-ttl", ttl]].concat()).expect("parses");
+            assert_eq!(config.validate().unwrap_err().flag, "turn-ttl", "{ttl}");
+        }
+        let error = parse(&["--turn-urls", "stun:a"]).expect_err("wrong scheme");
+        assert!(error.contains("--turn-urls"), "{error}");
+        let error = parse(&["--stun-urls", "stun:a,turn:b"]).expect_err("wrong scheme");
+        assert!(error.contains("--stun-urls"), "{error}");
+        let mut built = Config::defaults();
+        built.turn.stun_urls = vec!["http://x".into()];
+        assert_eq!(built.validate().unwrap_err().flag, "stun-urls");
+    }
+
+    #[test]
     fn flags_of_routes_still_to_come_are_not_in_the_help() {
         use clap::CommandFactory;
         let help = Only::command().render_long_help().to_string();
-        for hidden in ["--turn-rate-limit", "--upload-limit"] {
+        for hidden in ["--upload-limit"] {
             assert!(!help.contains(hidden), "{hidden} is shown");
         }
         for shown in [
             "--report-rate-limit",
             "--auto-ban-reporters",
             "--shared-address-window",
+            "--turn-rate-limit",
+            "--turn-secret",
+            "--stun-urls",
         ] {
             assert!(help.contains(shown), "{shown} is missing");
         }
@@ -213,6 +258,7 @@ mod tests {
             "Matchmaking rules:",
             "Moderation:",
             "Operations:",
+            "TURN:",
         ] {
             assert!(help.contains(heading), "{heading} missing");
         }

@@ -14,6 +14,7 @@ use crate::moderation::AddressGate;
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
 use crate::paywall::StripeClient;
 use crate::store::Store;
+use crate::turn::TurnIssuer;
 
 pub(crate) struct AppState {
     pub(crate) config: Config,
@@ -65,6 +66,7 @@ impl AppState {
                 accounts: config.accounts.clone(),
                 moderation: config.moderation.rules(),
                 paywall: config.paywall.clone(),
+                turn: config.turn.clone(),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },
             origins: config.net.origins(),
@@ -80,6 +82,10 @@ impl AppState {
             shedder,
             tasks: tasks.clone(),
             stripe: StripeClient::new(&config.paywall)?,
+            turn: config
+                .turn
+                .secret()
+                .map(|secret| TurnIssuer::new(secret, config.turn.turn_ttl)),
         });
         Ok(Arc::new(Self {
             config,

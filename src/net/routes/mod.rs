@@ -9,4 +9,5 @@ pub mod payment;
 pub mod report;
 pub mod room;
 pub mod root;
+pub mod turn;
 pub mod user;

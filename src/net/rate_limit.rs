@@ -352,6 +352,19 @@ mod tests {
     }
 
     #[test]
+    fn any_key_type_counts_apart() {
+        let clock = ManualClock::starting_at(1_000_000);
+        let shared: SharedClock = clock.clone();
+        let per_user: RateLimiter<Id> =
+            RateLimiter::new(1, Duration::from_secs(60), false, Value::Null, shared);
+        assert!(!per_user.hit([1; 16]).limited);
+        assert!(per_user.hit([1; 16]).limited);
+        assert!(!per_user.hit([2; 16]).limited, "another user, same address");
+        clock.advance(Duration::from_secs(61));
+        assert_eq!(per_user.purge_expired(), 2);
+    }
+
+    #[test]
     fn purge_forgets_ended_windows() {
         let (limiter, clock) = limiter(false);
         let _ = limiter.hit(IP);

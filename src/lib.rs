@@ -3,7 +3,8 @@
 //! Layers, in dependency order from the top: `server` (builds the handles and wires them) ->
 //! `net` (hyper: the route table, routes, transports, limits; the `Http` and `Transports`
 //! handles) -> `app` (the `Realtime` handle: hub, effects, persistence worker, tickers) ->
-//! `accounts`, `admin`, `calls` (services: rules as store transactions) -> `store` (redb +
+//! `accounts`, `admin`, `calls`, `turn` (services: rules as store transactions; `turn` signs
+//! TURN credentials and touches no store) -> `store` (redb +
 //! rkyv, group commit, outbox, caches) -> `clock`. `domain` (pure realtime rules) and `proto` (pure
 //! Engine.IO/Socket.IO codec) sit below `app`; `config` (the flag groups, plain data) below
 //! `app`, `net` and `server`; `sync` (the Postgres mirror) below `net` and `server`.
@@ -30,6 +31,7 @@ pub mod store;
 pub mod sync;
 #[cfg(test)]
 mod test_rng;
+pub mod turn;
 
 // jemalloc: lower fragmentation under many small per-connection allocations, and real heap
 // statistics for `/health` (see `memory.rs`).

@@ -1,4 +1,4 @@
-//! Rate limits per client IP.
+//! Rate limits per client IP (per user for TURN).
 
 use std::time::Duration;
 
@@ -29,12 +29,14 @@ pub struct LimitsConfig {
     #[arg(long, env = "NAPALMSKY_API_RATE_WINDOW", default_value = "1m", value_parser = positive_duration)]
     pub api_rate_window: Duration,
 
-    /// TURN credential requests per IP per TURN window.
-    #[arg(long, hide = true, env = "NAPALMSKY_TURN_RATE_LIMIT", default_value_t = 10, value_parser = positive::<u32>)]
+    /// `GET /turn/credentials` requests per user (not per IP) per TURN window. The original's
+    /// 10 per IP cut off everyone behind one NAT; a repeated request within half the
+    /// credential's TTL gets the same credential, so most calls cost nothing.
+    #[arg(long, env = "NAPALMSKY_TURN_RATE_LIMIT", default_value_t = 60, value_parser = positive::<u32>)]
     pub turn_rate_limit: u32,
 
     /// Window of the TURN rate limit.
-    #[arg(long, hide = true, env = "NAPALMSKY_TURN_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
+    #[arg(long, env = "NAPALMSKY_TURN_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
     pub turn_rate_window: Duration,
 
     /// Report requests per IP per report window.

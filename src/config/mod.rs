@@ -19,6 +19,7 @@ mod realtime;
 mod rules;
 mod store;
 mod sync;
+mod turn;
 
 pub use accounts::AccountsConfig;
 pub use limits::LimitsConfig;
@@ -32,6 +33,7 @@ pub use realtime::RealtimeConfig;
 pub use rules::{Paywall, RulesConfig};
 pub use store::StoreConfig;
 pub use sync::SyncConfig;
+pub use turn::TurnConfig;
 
 use clap::Args;
 
@@ -55,6 +57,8 @@ pub struct Config {
     pub paywall: PaywallConfig,
     #[command(flatten)]
     pub media: MediaConfig,
+    #[command(flatten)]
+    pub turn: TurnConfig,
     #[command(flatten)]
     pub sync: SyncConfig,
     #[command(flatten)]
@@ -97,6 +101,7 @@ impl Config {
         self.rules.validate()?;
         self.paywall.validate()?;
         self.media.validate()?;
+        self.turn.validate()?;
         self.sync.validate()?;
         self.operations.validate()
     }
@@ -199,19 +204,55 @@ mod tests {
     }
 
     #[test]
-    fn flags_of_routes_still_to_come_are_not_in_the_help() {
+    fn turn_flags_are_checked_together() {
+        let flag = |flags: &[&str]| parse(flags).expect("parses").validate().unwrap_err().flag;
+        assert_eq!(flag(&["--turn-secret", "s"]), "turn-urls");
+        assert_eq!(flag(&["--turn-urls", "turn:127.0.0.1:3478"]), "turn-secret");
+        assert_eq!(
+            flag(&["--turn-secret", "", "--turn-urls", "turn:a"]),
+            "turn-secret"
+        );
+        let both = [
+            "--turn-secret",
+            "sekrit-value",
+            "--turn-urls",
+            "turn:a:3478, turns:a:5349",
+        ];
+        let config = parse(&both).expect("parses");
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.turn.turn_urls, ["turn:a:3478", "turns:a:5349"]);
+        assert_eq!(config.turn.turn_ttl, Duration::from_secs(3600));
+        assert_eq!(config.turn.stun_urls, ["stun:stun.l.google.com:19302"]);
+        assert!(
+            !format!("{config:?}").contains("sekrit"),
+            "the secret is never printed"
+        );
+        for ttl in ["59s", "25h"] {
+            let config = parse(&[&both[..], &["--turn-ttl", ttl]].concat()).expect("parses");
+            assert_eq!(config.validate().unwrap_err().flag, "turn-ttl", "{ttl}");
+        }
+        let error = parse(&["--turn-urls", "stun:a"]).expect_err("wrong scheme");
+        assert!(error.contains("--turn-urls"), "{error}");
+        let error = parse(&["--stun-urls", "stun:a,turn:b"]).expect_err("wrong scheme");
+        assert!(error.contains("--stun-urls"), "{error}");
+        let mut built = Config::defaults();
+        built.turn.stun_urls = vec!["http://x".into()];
+        assert_eq!(built.validate().unwrap_err().flag, "stun-urls");
+    }
+
+    #[test]
+    fn every_family_shows_its_flags_in_the_help() {
         use clap::CommandFactory;
         let help = Only::command().render_long_help().to_string();
-        assert!(
-            !help.contains("--turn-rate-limit"),
-            "--turn-rate-limit is shown"
-        );
         for shown in [
             "--report-rate-limit",
             "--auto-ban-reporters",
             "--shared-address-window",
             "--upload-limit",
             "--public-url",
+            "--turn-rate-limit",
+            "--turn-secret",
+            "--stun-urls",
         ] {
             assert!(help.contains(shown), "{shown} is missing");
         }
@@ -222,6 +263,7 @@ mod tests {
             "Moderation:",
             "Media:",
             "Operations:",
+            "TURN:",
         ] {
             assert!(help.contains(heading), "{heading} missing");
         }

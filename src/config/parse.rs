@@ -40,6 +40,29 @@ where
     Ok(value)
 }
 
+/// A TURN server address: `turn:` or `turns:` (RFC 7065), trimmed.
+pub fn turn_url(s: &str) -> Result<String, String> {
+    with_scheme(s, &["turn:", "turns:"])
+}
+
+/// A STUN server address: `stun:` or `stuns:` (RFC 7064), trimmed.
+pub fn stun_url(s: &str) -> Result<String, String> {
+    with_scheme(s, &["stun:", "stuns:"])
+}
+
+/// Browsers refuse the whole `RTCPeerConnection` for one URL of another scheme, so a typo
+/// is refused at startup, not in every client.
+fn with_scheme(s: &str, schemes: &[&str]) -> Result<String, String> {
+    let url = s.trim();
+    match schemes.iter().find(|scheme| url.starts_with(**scheme)) {
+        Some(scheme) if url.len() > scheme.len() => Ok(url.to_owned()),
+        _ => Err(format!(
+            "{url:?} must start with {} and name a host",
+            schemes.join(" or ")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +77,16 @@ mod tests {
         assert_eq!(positive::<u32>("7"), Ok(7));
         assert!(positive::<u32>("0").is_err());
         assert!(positive::<usize>("-1").is_err());
+    }
+
+    #[test]
+    fn ice_urls_need_their_scheme() {
+        assert_eq!(turn_url(" turn:a:3478 "), Ok("turn:a:3478".into()));
+        assert!(turn_url("turns:a:5349?transport=tcp").is_ok());
+        assert!(turn_url("stun:a:3478").is_err());
+        assert!(turn_url("turn:").is_err());
+        assert!(turn_url("http://a").is_err());
+        assert!(stun_url("stun:stun.l.google.com:19302").is_ok());
+        assert!(stun_url("turn:a").is_err());
     }
 }

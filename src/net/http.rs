@@ -10,12 +10,15 @@ use super::{LoadShedder, RateLimits, Transports};
 use crate::accounts::{LoginFailures, PasswordHasher};
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
-use crate::config::{AccountsConfig, MediaConfig, NetConfig, PaywallConfig, RulesConfig};
+use crate::config::{
+    AccountsConfig, MediaConfig, NetConfig, PaywallConfig, RulesConfig, TurnConfig,
+};
 use crate::media::Uploads;
 use crate::moderation::{AddressGate, ModerationRules};
 use crate::paywall::StripeClient;
 use crate::store::Store;
 use crate::sync::SyncStatus;
+use crate::turn::TurnIssuer;
 
 /// The flag groups the routes read.
 #[derive(Debug, Clone)]
@@ -28,6 +31,8 @@ pub struct HttpConfig {
     pub(crate) media: MediaConfig,
     /// Stored media URLs start with this (`--public-url`, or derived from the bound address).
     pub(crate) public_url: String,
+    /// The ICE server addresses and the credential TTL.
+    pub(crate) turn: TurnConfig,
     /// `--postgres-url` is set (reported by `GET /` and `/health`, never the URL).
     pub(crate) mirror_enabled: bool,
 }
@@ -55,6 +60,8 @@ pub struct Http {
     pub(crate) uploads: Uploads,
     /// Stripe's API: one client (connection pool, TLS) for the server's life.
     pub(crate) stripe: StripeClient,
+    /// Signs TURN credentials; `None` without `--turn-secret` (STUN only).
+    pub(crate) turn: Option<TurnIssuer>,
 }
 
 impl Http {
@@ -66,9 +73,10 @@ impl Http {
         self.tasks.spawn(task);
     }
 
-    /// Forgets ended rate-limit windows and reel cursors (the periodic cleanup); returns how
-    /// many.
+    /// Forgets ended rate-limit windows, reel cursors and expired TURN credentials (the
+    /// periodic cleanup); returns how many.
     pub fn purge_expired(&self, now: i64) -> usize {
-        self.limits.purge_expired() + self.reels.purge(now)
+        let turn = self.turn.as_ref().map_or(0, |issuer| issuer.purge(now));
+        self.limits.purge_expired() + self.reels.purge(now) + turn
     }
 }

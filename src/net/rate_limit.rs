@@ -1,4 +1,4 @@
-//! Fixed-window rate limits per client IP, with the original's semantics (express-rate-limit 7,
+//! Fixed-window rate limits per client IP (or per user, for `/turn`), with the original's semantics (express-rate-limit 7,
 //! in-memory store): a window starts at a client's first counted request; past `limit` hits
 //! the answer is 429 with the limiter's body; `RateLimit-*` headers (IETF draft 6) on every
 //! answer. A limiter that skips successful requests counts only answers with status >= 400.
@@ -7,6 +7,7 @@
 //! original's counts, reset times and headers that clients and tests observe.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
@@ -19,13 +20,16 @@ use serde_json::Value;
 use super::respond::{Resp, json};
 use crate::clock::{Millis, SharedClock, duration_ms};
 use crate::config::LimitsConfig;
+use crate::store::Id;
 
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
 const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 
-pub struct RateLimiter {
+/// Counts per key: the client IP for the router's limiters, the user id for TURN (a
+/// per-user limit spares everyone behind one NAT).
+pub struct RateLimiter<K = IpAddr> {
     limit: u32,
     /// `<limit>;w=<window seconds>`.
     policy: HeaderValue,
@@ -36,7 +40,7 @@ pub struct RateLimiter {
     /// Read-locked on the hot path: an existing client's window is updated with atomics, so
     /// concurrent requests do not serialize on one lock. Written only for new clients and
     /// the purge.
-    windows: RwLock<HashMap<IpAddr, Arc<Window>>>,
+    windows: RwLock<HashMap<K, Arc<Window>>>,
 }
 
 #[derive(Debug)]
@@ -66,7 +70,7 @@ impl Decision {
     }
 }
 
-impl RateLimiter {
+impl<K: Copy + Eq + Hash> RateLimiter<K> {
     pub fn new(
         limit: u32,
         window: Duration,
@@ -88,10 +92,10 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one request from `ip`.
-    pub fn hit(&self, ip: IpAddr) -> Decision {
+    /// Counts one request from `key`.
+    pub fn hit(&self, key: K) -> Decision {
         let now = self.clock.now_ms();
-        let window = self.window_of(ip, now);
+        let window = self.window_of(key, now);
         let reset_at = window.reset_at.load(Ordering::Acquire);
         if reset_at <= now
             && window
@@ -118,22 +122,22 @@ impl RateLimiter {
         }
     }
 
-    /// Whether `ip` has no request left in its current window, without counting one.
-    pub fn exhausted(&self, ip: IpAddr) -> bool {
+    /// Whether `key` has no request left in its current window, without counting one.
+    pub fn exhausted(&self, key: K) -> bool {
         let now = self.clock.now_ms();
-        self.read().get(&ip).is_some_and(|window| {
+        self.read().get(&key).is_some_and(|window| {
             window.reset_at.load(Ordering::Acquire) > now
                 && window.hits.load(Ordering::Acquire) >= self.limit
         })
     }
 
-    fn window_of(&self, ip: IpAddr, now: Millis) -> Arc<Window> {
-        if let Some(window) = self.read().get(&ip) {
+    fn window_of(&self, key: K, now: Millis) -> Arc<Window> {
+        if let Some(window) = self.read().get(&key) {
             return window.clone();
         }
         let mut windows = self.windows.write().unwrap_or_else(|p| p.into_inner());
         windows
-            .entry(ip)
+            .entry(key)
             .or_insert_with(|| {
                 Arc::new(Window {
                     hits: AtomicU32::new(0),
@@ -143,17 +147,17 @@ impl RateLimiter {
             .clone()
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<IpAddr, Arc<Window>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<K, Arc<Window>>> {
         self.windows.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Called with the final status; takes back the hit of a successful request if this
     /// limiter only counts failures.
-    pub fn finish(&self, ip: IpAddr, status: StatusCode) {
+    pub fn finish(&self, key: K, status: StatusCode) {
         if !self.skip_successful || status.as_u16() >= 400 {
             return;
         }
-        if let Some(window) = self.read().get(&ip) {
+        if let Some(window) = self.read().get(&key) {
             let _ = window
                 .hits
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |h| {
@@ -181,7 +185,7 @@ impl RateLimiter {
     }
 
     /// Forgets windows that have ended; run periodically so the map stays bounded by the
-    /// number of clients seen within one window.
+    /// number of clients (or users) seen within one window.
     pub fn purge_expired(&self) -> usize {
         let now = self.clock.now_ms();
         let mut windows = self.windows.write().unwrap_or_else(|p| p.into_inner());
@@ -202,6 +206,9 @@ pub struct RateLimits {
     /// Every `POST /payment/validate-code`, and QR requests for unknown codes (its 429 body
     /// is the route's own, with the time left).
     pub validate_code: RateLimiter,
+    /// `GET /turn/credentials` per authenticated user, not per IP: the original's 10 per
+    /// hour per IP cut off a user's eleventh call of an evening and everyone behind one NAT.
+    pub turn: RateLimiter<Id>,
 }
 
 impl RateLimits {
@@ -262,6 +269,17 @@ impl RateLimits {
                 }),
                 clock.clone(),
             ),
+            turn: RateLimiter::new(
+                config.turn_rate_limit,
+                config.turn_rate_window,
+                false,
+                serde_json::json!({
+                    "error": "Too many TURN credential requests",
+                    "message": "Please wait before requesting new credentials",
+                    "retryAfter": config.turn_rate_window.as_secs(),
+                }),
+                clock.clone(),
+            ),
         }
     }
 
@@ -271,6 +289,7 @@ impl RateLimits {
             + self.signup.purge_expired()
             + self.report.purge_expired()
             + self.validate_code.purge_expired()
+            + self.turn.purge_expired()
     }
 }
 
@@ -330,6 +349,19 @@ mod tests {
             limiter.finish(IP, StatusCode::UNAUTHORIZED);
         }
         assert!(limiter.hit(IP).limited);
+    }
+
+    #[test]
+    fn any_key_type_counts_apart() {
+        let clock = ManualClock::starting_at(1_000_000);
+        let shared: SharedClock = clock.clone();
+        let per_user: RateLimiter<Id> =
+            RateLimiter::new(1, Duration::from_secs(60), false, Value::Null, shared);
+        assert!(!per_user.hit([1; 16]).limited);
+        assert!(per_user.hit([1; 16]).limited);
+        assert!(!per_user.hit([2; 16]).limited, "another user, same address");
+        clock.advance(Duration::from_secs(61));
+        assert_eq!(per_user.purge_expired(), 2);
     }
 
     #[test]

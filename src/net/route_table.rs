@@ -21,6 +21,9 @@ pub enum RateClass {
     Api,
     /// Every `/report` call, 50 per hour per address by default.
     Report,
+    /// `/turn`: not limited per IP by the router (everyone behind one NAT would share it);
+    /// `GET /turn/credentials` limits per authenticated user itself.
+    Turn,
     None,
 }
 

@@ -68,6 +68,8 @@ fn routes() -> Vec<Route> {
         route!(GET  "/uploads/{name}", None, Light => routes::uploads::serve),
         route!(POST "/payment/create-checkout",  None, Light => routes::checkout::create_checkout),
         route!(POST "/payment/webhook",          None, Light => routes::checkout::webhook),
+        route!(GET  "/turn/credentials",         Turn, Light => routes::turn::credentials),
+        route!(GET  "/turn/status",              Turn, Light => routes::turn::status),
         // Engine.IO answers every method itself; new transports are refused by its own
         // capacity check while shedding, so the route is light here.
         route!(ANY  "/socket.io",    None, Light => socket_io),
@@ -83,6 +85,7 @@ const MOUNTS: &[(&str, RateClass)] = &[
     ("media", RateClass::Api),
     ("referral", RateClass::Api),
     ("report", RateClass::Report),
+    ("turn", RateClass::Turn),
 ];
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| match Table::new(routes(), MOUNTS) {
@@ -128,7 +131,8 @@ fn limiter(state: &Http, rate: RateClass) -> Option<&RateLimiter> {
         RateClass::Auth => Some(&state.limits.auth),
         RateClass::Api => Some(&state.limits.api),
         RateClass::Report => Some(&state.limits.report),
-        RateClass::None => None,
+        // Limited per user inside the handler, once the caller is known.
+        RateClass::Turn | RateClass::None => None,
     }
 }
 
@@ -226,6 +230,8 @@ mod tests {
         assert_eq!(rate(Method::DELETE, "/user/me"), RateClass::Api);
         assert_eq!(rate(Method::GET, "/media/x"), RateClass::Api);
         assert_eq!(rate(Method::GET, "/referral"), RateClass::Api);
+        assert_eq!(rate(Method::GET, "/turn/credentials"), RateClass::Turn);
+        assert_eq!(rate(Method::GET, "/turn/unknown"), RateClass::Turn);
         assert_eq!(rate(Method::GET, "/health"), RateClass::None);
         assert_eq!(rate(Method::POST, "/socket.io"), RateClass::None);
         assert_eq!(rate(Method::GET, "/nope"), RateClass::None);

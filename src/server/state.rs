@@ -19,6 +19,7 @@ use crate::moderation::{AddressGate, ModerationRules};
 use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
 use crate::paywall::StripeClient;
 use crate::store::Store;
+use crate::turn::TurnIssuer;
 
 pub(crate) struct AppState {
     pub(crate) config: Config,
@@ -77,6 +78,7 @@ impl AppState {
                 paywall: config.paywall.clone(),
                 media: config.media.clone(),
                 public_url: config.media.public_url(bound),
+                turn: config.turn.clone(),
                 mirror_enabled: config.sync.postgres_url.is_some(),
             },
             origins: config.net.origins(),
@@ -98,6 +100,10 @@ impl AppState {
             stripe: StripeClient::new(&config.paywall)?,
             uploads: Uploads::open(&config.store.data_dir)
                 .context("preparing the uploads directory")?,
+            turn: config
+                .turn
+                .secret()
+                .map(|secret| TurnIssuer::new(secret, config.turn.turn_ttl)),
         });
         Ok(Arc::new(Self {
             config,

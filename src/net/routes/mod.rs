@@ -11,5 +11,6 @@ pub mod referral;
 pub mod report;
 pub mod room;
 pub mod root;
+pub mod turn;
 pub mod uploads;
 pub mod user;

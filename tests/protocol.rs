@@ -274,8 +274,10 @@ async fn a_fragmented_message_over_max_payload_is_refused() {
 async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() {
     // The queue is far larger than what is sent, so only the write timeout can end this.
     let server = TestServer::start_with(|c| {
-        c.realtime.send_queue_capacity = 100_000;
+        c.realtime.send_queue_capacity = 1_000_000;
         c.realtime.write_timeout = Duration::from_millis(300);
+        c.realtime.socket_event_rate = 100_000_000;
+        c.realtime.socket_event_burst = 100_000_000;
     })
     .await;
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -288,11 +290,12 @@ async fn a_connection_that_accepts_no_bytes_is_closed_after_the_write_timeout() 
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
     let realtime = &server.running().internals().realtime();
     assert_eq!(realtime.socket_count(), 1);
-    // Pings echo their payload: 40 MB of pongs, far beyond what the socket buffers hold,
-    // while this client never reads. The heartbeat (25 s + 20 s) cannot end it in time.
-    let ping = format!("2{}", "p".repeat(256 * 1024));
-    for _ in 0..160 {
-        if ws.send(Message::text(ping.clone())).await.is_err() {
+    // Each event of an unauthenticated socket earns an `error` frame: ~16 MB of them, far
+    // beyond what the socket buffers hold, while this client never reads. The heartbeat
+    // (25 s + 20 s) cannot end it in time. (Pings no longer echo their data.)
+    ws.send(Message::text("40")).await.unwrap();
+    for _ in 0..300_000 {
+        if ws.send(Message::text(r#"42["queue:join"]"#)).await.is_err() {
             break;
         }
     }

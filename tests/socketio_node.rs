@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use napalmsky::clock::SystemClock;
 use napalmsky::config::Paywall;
+use napalmsky::server::RunningServer;
 
 /// `--min-history-call-seconds` of the server under test, passed on to the script.
 const MIN_HISTORY_CALL_SECONDS: u32 = 1;
@@ -66,6 +67,10 @@ async fn run_scenario(transport: &'static str) {
 /// Runs `tests/node/<script>` with `args` to its end; returns what it printed, failing with
 /// its output if it failed.
 async fn run_node<const N: usize>(script: &str, args: [String; N]) -> String {
+    run_node_args(script, args.into()).await
+}
+
+async fn run_node_args(script: &str, args: Vec<String>) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/node")
         .join(script);
@@ -109,21 +114,45 @@ async fn official_client_over_long_polling() {
     run_scenario("polling").await;
 }
 
-/// Runs `tests/node/ban.mjs` against a server that trusts 127.0.0.1 as a proxy, so each of the
-/// script's users has the address its `X-Forwarded-For` says.
-async fn run_ban_scenario(transport: &'static str) {
+/// A server on the real clock (the scripts take real time) with `tweak` applied.
+async fn real_time_server(
+    tweak: impl FnOnce(&mut napalmsky::config::Config),
+) -> (RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = common::test_config(dir.path());
-    config.net.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    tweak(&mut config);
     let server = napalmsky::server::start(config, Arc::new(SystemClock))
         .await
         .unwrap();
+    (server, dir)
+}
+
+/// Runs `tests/node/<script> <base> <transport> <extra...>` and checks its `steps` passed.
+async fn run_script<const N: usize>(
+    server: &RunningServer,
+    script: &str,
+    transport: &'static str,
+    extra: [String; N],
+    steps: usize,
+) {
     let base = format!("http://{}", server.addr());
-    let stdout = run_node("ban.mjs", [base, transport.into()]).await;
+    let mut args = vec![base, transport.to_owned()];
+    args.extend(extra);
+    let stdout = run_node_args(script, args).await;
     assert!(
-        stdout.contains(&format!("{transport}: 3 passed, 0 failed")),
+        stdout.contains(&format!("{transport}: {steps} passed, 0 failed")),
         "{stdout}"
     );
+}
+
+/// `tests/node/ban.mjs`: the server trusts 127.0.0.1 as a proxy, so each of the script's
+/// users has the address its `X-Forwarded-For` says.
+async fn run_ban_scenario(transport: &'static str) {
+    let (server, _dir) = real_time_server(|c| {
+        c.net.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    run_script(&server, "ban.mjs", transport, [], 3).await;
     server.shutdown().await;
 }
 
@@ -143,25 +172,17 @@ async fn official_client_gets_its_ban_over_long_polling() {
     run_ban_scenario("polling").await;
 }
 
-/// Runs `tests/node/paywall.mjs` against a server with the default `--paywall on` and an
-/// admin-minted code.
+/// `tests/node/paywall.mjs`: the default `--paywall on`, and an admin-minted code.
 async fn run_paywall_scenario(transport: &'static str) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = common::test_config(dir.path());
-    assert_eq!(config.rules.paywall, Paywall::On, "the default");
-    let server = napalmsky::server::start(config, Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let (server, _dir) = real_time_server(|c| {
+        assert_eq!(c.rules.paywall, Paywall::On, "the default");
+    })
+    .await;
     let store = server.internals().store();
     let code = napalmsky::paywall::mint_admin_code(store, None, "Launch".into(), common::T0)
         .await
         .unwrap();
-    let base = format!("http://{}", server.addr());
-    let stdout = run_node("paywall.mjs", [base, transport.into(), code.code]).await;
-    assert!(
-        stdout.contains(&format!("{transport}: 2 passed, 0 failed")),
-        "{stdout}"
-    );
+    run_script(&server, "paywall.mjs", transport, [code.code], 2).await;
     server.shutdown().await;
 }
 
@@ -181,20 +202,10 @@ async fn official_client_reaches_the_queue_with_a_code_over_long_polling() {
     run_paywall_scenario("polling").await;
 }
 
-/// Runs `tests/node/referral.mjs`: a referral notification live and on `auth`.
+/// `tests/node/referral.mjs`: a referral notification live and on `auth`.
 async fn run_referral_scenario(transport: &'static str) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = common::test_config(dir.path());
-    config.rules.paywall = Paywall::Off;
-    let server = napalmsky::server::start(config, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let base = format!("http://{}", server.addr());
-    let stdout = run_node("referral.mjs", [base, transport.into()]).await;
-    assert!(
-        stdout.contains(&format!("{transport}: 2 passed, 0 failed")),
-        "{stdout}"
-    );
+    let (server, _dir) = real_time_server(|c| c.rules.paywall = Paywall::Off).await;
+    run_script(&server, "referral.mjs", transport, [], 2).await;
     server.shutdown().await;
 }
 

@@ -9,7 +9,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::proxied::{behind_proxy, guest_from, report_from, send_from};
-use common::ws::{Ws, authenticate_as, connect, expect, expect_closed, expect_next, send};
+use common::ws::{
+    Ws, auth_event_as, authenticate_as, connect, expect, expect_closed, expect_next, send,
+};
 use common::{Reply, TestServer, assert_error, keys};
 use napalmsky::config::Config;
 use reqwest::Method;
@@ -265,15 +267,7 @@ async fn assert_banned_everywhere(server: &TestServer, target_token: &str) {
     expect_next(&mut ws, "0{").await;
     send(&mut ws, &format!("40{}", json!({"token": target_token}))).await;
     expect_next(&mut ws, "44{\"message\":\"Account suspended\"}").await;
-    let mut ws = connect(server).await;
-    expect_next(&mut ws, "0{").await;
-    send(&mut ws, "40").await;
-    expect_next(&mut ws, "40{").await;
-    send(
-        &mut ws,
-        &format!("42[\"auth\",{}]", json!({"sessionToken": target_token})),
-    )
-    .await;
+    let mut ws = auth_event_as(server, target_token).await;
     expect(&mut ws, "42[\"auth:banned\"").await;
     expect_closed(&mut ws).await;
 }

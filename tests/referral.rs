@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::ws::{authenticate_as, connect, expect, expect_next, send};
+use common::ws::{auth_event_as, authenticate_as, expect, send};
 use common::{Reply, TestServer, assert_error, keys};
 use napalmsky::config::Paywall;
 use serde_json::{Value, json};
@@ -192,15 +192,7 @@ async fn an_offline_target_gets_the_notification_on_auth_and_codes_survive_a_res
 
     // The web client connects with `auth.token`, then emits `auth`: the unread notification
     // follows the second `auth:success`.
-    let mut ws = connect(&server).await;
-    expect_next(&mut ws, "0{").await;
-    send(&mut ws, "40").await;
-    expect_next(&mut ws, "40{").await;
-    send(
-        &mut ws,
-        &format!("42[\"auth\",{}]", json!({"sessionToken": target_token})),
-    )
-    .await;
+    let mut ws = auth_event_as(&server, &target_token).await;
     expect(&mut ws, "42[\"auth:success\"").await;
     let pushed = expect(&mut ws, "42[\"referral:notification\"").await;
     assert!(pushed.contains("Newton wants to connect with you!"));

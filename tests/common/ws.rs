@@ -87,3 +87,18 @@ pub async fn authenticated(server: &TestServer) -> (Ws, String) {
     let (user_id, token) = server.guest("Wire").await;
     (authenticate_as(server, &token).await, user_id)
 }
+
+/// A socket connected without a token that then sends the `auth` event with `token` (the
+/// web client's second way in); the answers are left to the caller.
+pub async fn auth_event_as(server: &TestServer, token: &str) -> Ws {
+    let mut ws = connect(server).await;
+    expect_next(&mut ws, "0{").await;
+    send(&mut ws, "40").await;
+    expect_next(&mut ws, "40{").await;
+    send(
+        &mut ws,
+        &format!("42[\"auth\",{}]", json!({ "sessionToken": token })),
+    )
+    .await;
+    ws
+}

@@ -67,7 +67,7 @@ if [[ $what == all || $what == http ]]; then
   command -v wrk > /dev/null || apt-get install -y wrk
   "$bin/hello" 127.0.0.1:3503 & hello_pid=$!
   start_server 3504
-  token=$(curl -s -XPOST http://127.0.0.1:3504/auth/guest -d '{"name":"bench","gender":"male"}' \
+  token=$(curl -s -XPOST -H 'content-type: application/json' http://127.0.0.1:3504/auth/guest -d '{"name":"bench","gender":"male"}' \
     | sed -E 's/.*"sessionToken":"([^"]+)".*/\1/')
   for round in 1 2 3; do
     wrk -t2 -c64 -d10s http://127.0.0.1:3503/ | tee "$out/http-hello-$round.txt"

@@ -155,3 +155,42 @@ async fn wrong_passwords_lock_the_account_not_the_server() {
         "the window ended"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_route_refuses_a_body_of_another_type() {
+    let server = TestServer::start().await;
+    let url = format!("{}/auth/guest", server.base);
+    let body = r#"{"name":"Ann","gender":"female"}"#;
+    let form = server
+        .http
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    let answer: Value = form.json().await.unwrap();
+    assert_eq!(answer["error"], "Content-Type must be application/json");
+    let untyped = server.http.post(&url).body(body).send().await.unwrap();
+    assert_eq!(untyped.status(), 415, "a body without a type");
+    let json = server
+        .http
+        .post(&url)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 200);
+    // A bodiless POST (the web client's logout sends no type) is not refused for its type.
+    let (_, token) = server.guest("Bo").await;
+    let logout = server
+        .http
+        .post(format!("{}/auth/logout", server.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 200);
+}

@@ -62,6 +62,8 @@ pub enum ApiError {
     Conflict(&'static str),
     /// 408: the body did not arrive within `--body-read-timeout`.
     RequestTimeout,
+    /// 415: a body that is not declared `application/json` on a JSON route.
+    UnsupportedMediaType,
     /// 413: the body exceeds `--json-body-limit`.
     PayloadTooLarge,
     /// 429 from a limiter a handler applies itself; the limiter rendered its own body.
@@ -118,6 +120,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited(response) => response.status(),
             Self::Detailed { status, .. } => *status,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -194,6 +197,7 @@ impl ApiError {
             }
             Self::RequestTimeout => error(status, "Request body not received in time"),
             Self::PayloadTooLarge => error(status, "Request body too large"),
+            Self::UnsupportedMediaType => error(status, "Content-Type must be application/json"),
             Self::RateLimited(response) => response,
             Self::Busy => busy(status),
             Self::Store(e) => {

@@ -160,6 +160,35 @@ async fn limited(state: &Arc<Http>, ip: IpAddr, request: Request<Incoming>) -> R
     response
 }
 
+/// Routes whose bodies are not JSON: Engine.IO's polling payloads and multipart uploads.
+const OTHER_BODIES: &[&str] = &["/socket.io", "/media/"];
+
+fn takes_other_bodies(path: &str) -> bool {
+    OTHER_BODIES.iter().any(|prefix| path.starts_with(prefix))
+}
+
+/// Whether a request's body may be read as JSON: none at all (bodiless POSTs such as logout
+/// send no type), or one declared `application/json`. A JSON route used to parse a body of any
+/// type.
+fn json_or_empty(request: &Request<Incoming>) -> bool {
+    let headers = request.headers();
+    let declared_empty = headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "0");
+    let has_body = !declared_empty
+        && (headers.contains_key(hyper::header::CONTENT_LENGTH)
+            || headers.contains_key(hyper::header::TRANSFER_ENCODING));
+    if !has_body {
+        return true;
+    }
+    headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
 async fn route(
     state: &Arc<Http>,
     ip: IpAddr,
@@ -173,6 +202,9 @@ async fn route(
         }),
         Some(route) if route.weight == Weight::Heavy && state.shedder.is_active() => {
             Err(ApiError::Busy)
+        }
+        Some(route) if !takes_other_bodies(route.path) && !json_or_empty(&request) => {
+            Err(ApiError::UnsupportedMediaType)
         }
         Some(route) => {
             let call = Call {

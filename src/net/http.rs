@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio_util::task::TaskTracker;
 
-use super::{LoadShedder, RateLimits, Transports};
+use super::{LoadShedder, QueueExtras, RateLimits, Transports};
 use crate::accounts::{LoginFailures, PasswordHasher};
 use crate::app::{Realtime, ReelCursors};
 use crate::clock::SharedClock;
@@ -54,6 +54,8 @@ pub struct Http {
     pub(crate) shedder: Arc<LoadShedder>,
     /// The IP-banned addresses, refused before any route.
     pub(crate) gate: AddressGate,
+    /// Callers whose queue needs the store (they reported or were introduced someone).
+    pub(crate) queue_extras: QueueExtras,
     /// Shutdown waits for the tasks a request starts (an expired session's deletion).
     pub(crate) tasks: TaskTracker,
     /// `<data-dir>/uploads/`, where media are stored and served from.

@@ -16,7 +16,7 @@ use crate::clock::duration_ms;
 use crate::config::Config;
 use crate::media::Uploads;
 use crate::moderation::{AddressGate, ModerationRules};
-use crate::net::{Http, HttpConfig, LoadShedder, RateLimits, Transports};
+use crate::net::{Http, HttpConfig, LoadShedder, QueueExtras, RateLimits, Transports};
 use crate::paywall::StripeClient;
 use crate::store::Store;
 use crate::turn::TurnIssuer;
@@ -83,6 +83,7 @@ impl AppState {
             },
             origins: config.net.origins(),
             gate: AddressGate::load(&store)?,
+            queue_extras: QueueExtras::load(&store)?,
             limits: RateLimits::new(&config.limits, &clock),
             store,
             clock,

@@ -111,6 +111,9 @@ pub async fn guest(state: &Arc<Http>, call: Call) -> Answer {
         });
         body["targetOnline"] = json!(target_online);
         body["referralCode"] = json!(introduction.intro.code);
+        state
+            .queue_extras
+            .introduced(introduction.notification.for_user_id);
         notify_target(state, introduction);
     }
     Ok(ok(&body))

@@ -42,6 +42,7 @@ pub async fn file(state: &Arc<Http>, call: Call) -> Answer {
     let now = state.clock.now_ms();
     let rules = state.config.moderation;
     let filed = moderation::file_report(&state.store, rules, report, now).await?;
+    state.queue_extras.reported(context.user_id);
     let Filed {
         report_id,
         report_count,

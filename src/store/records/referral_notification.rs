@@ -1,7 +1,7 @@
 //! The referral notification record: "someone signed up through an introduction to you".
 //! The original read these but no code path created them (§7.24).
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -72,6 +72,19 @@ impl Reader {
         id: &Id,
     ) -> Result<Option<ReferralNotification>, StoreError> {
         self.owned(NOTIFICATIONS, id)
+    }
+
+    /// Every user who has a notification, each once.
+    pub fn notified_users(&self) -> Result<Vec<Id>, StoreError> {
+        let index = self.txn().open_table(NOTIFICATIONS_BY_USER)?;
+        let mut found: Vec<Id> = Vec::new();
+        for entry in index.iter()? {
+            let (user, _, _) = entry?.0.value();
+            if found.last() != Some(&user) {
+                found.push(user);
+            }
+        }
+        Ok(found)
     }
 
     /// Up to `limit` of `user`'s notifications, newest first.

@@ -172,6 +172,19 @@ impl Reader {
         Ok(found)
     }
 
+    /// Every user who reported someone, each once.
+    pub fn reporters(&self) -> Result<Vec<Id>, StoreError> {
+        let table = self.txn().open_table(REPORTS_BY_REPORTER)?;
+        let mut found: Vec<Id> = Vec::new();
+        for entry in table.iter()? {
+            let (reporter, _) = entry?.0.value();
+            if found.last() != Some(&reporter) {
+                found.push(reporter);
+            }
+        }
+        Ok(found)
+    }
+
     pub fn report_count(&self) -> Result<u64, StoreError> {
         self.count(REPORTS)
     }

@@ -32,8 +32,14 @@ pub fn random_code(len: usize) -> String {
 
 /// A code as a client typed it, trimmed and upper-cased; `None` unless 16 letters and digits.
 pub fn normalize_code(raw: &str) -> Option<String> {
+    normalize_code_of_len(raw, CODE_LEN)
+}
+
+/// A code of `len` characters as a client typed it, trimmed and upper-cased; `None` unless
+/// `len` letters and digits.
+pub fn normalize_code_of_len(raw: &str, len: usize) -> Option<String> {
     let code = raw.trim().to_ascii_uppercase();
-    let well_formed = code.len() == CODE_LEN && code.bytes().all(|b| b.is_ascii_alphanumeric());
+    let well_formed = code.len() == len && code.bytes().all(|b| b.is_ascii_alphanumeric());
     well_formed.then_some(code)
 }
 

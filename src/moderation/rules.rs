@@ -20,13 +20,3 @@ impl From<&ModerationConfig> for ModerationRules {
         }
     }
 }
-
-impl Default for ModerationRules {
-    /// The original's threshold, and two weeks for a shared address.
-    fn default() -> Self {
-        Self {
-            auto_ban_reporters: 4,
-            shared_address_window_ms: 14 * 24 * 3600 * 1000,
-        }
-    }
-}

@@ -10,7 +10,7 @@ mod qr_png;
 mod redeem;
 mod status;
 
-pub use crate::code_text::{CODE_LEN, new_code, normalize_code};
+pub use crate::code_text::normalize_code;
 pub use access::{archived_has_access, effective_status, has_access};
 pub use codes::{
     CodeCheck, USER_CODE_USES, check_code, deactivate_code, mint_admin_code, mint_user_code,

@@ -2,7 +2,7 @@
 //! `Math.random`, §7.12), durable.
 
 use crate::clock::Millis;
-use crate::code_text::random_code;
+use crate::code_text::{normalize_code_of_len, random_code};
 use crate::store::records::IntroCode;
 use crate::store::{Id, Store, StoreError};
 
@@ -23,10 +23,7 @@ impl From<StoreError> for GenerateError {
 
 /// A code as a client sent it, trimmed and upper-cased; `None` unless 10 letters and digits.
 pub fn normalize_intro_code(raw: &str) -> Option<String> {
-    let code = raw.trim().to_ascii_uppercase();
-    let well_formed =
-        code.len() == INTRO_CODE_LEN && code.bytes().all(|b| b.is_ascii_alphanumeric());
-    well_formed.then_some(code)
+    normalize_code_of_len(raw, INTRO_CODE_LEN)
 }
 
 /// `creator` introduces someone (yet unknown) to `target`. Self-targeting is allowed, as in

@@ -11,7 +11,6 @@ mod signup;
 
 pub use intro::{GenerateError, INTRO_CODE_LEN, generate_intro, normalize_intro_code};
 pub use notifications::{
-    NOTIFICATIONS_LISTED, mark_read, notification_event, notification_json, notification_message,
-    unread_notifications,
+    NOTIFICATIONS_LISTED, mark_read, notification_event, notification_json, unread_notifications,
 };
 pub use signup::{Introduction, introduce};

@@ -9,7 +9,7 @@ use crate::store::{Id, Reader, Store, StoreError};
 pub const NOTIFICATIONS_LISTED: usize = 200;
 
 /// `referral:notification`'s `message` (the original's text).
-pub fn notification_message(notification: &ReferralNotification) -> String {
+fn notification_message(notification: &ReferralNotification) -> String {
     format!("{} wants to connect with you!", notification.referred_name)
 }
 

@@ -12,8 +12,9 @@ use super::convert::{BanRow, Reason, ban_status, id, json_kind, metric, unknown}
 use crate::clock::Millis;
 use crate::store::records::{BanRecord, IpBan, Report};
 
-/// What the original's routes wrote for a report or ban without a reason.
-pub(super) const NO_REASON: &str = "No reason provided";
+/// What the original's routes wrote for a report or ban without a reason (the server's own
+/// default, so an imported report reads like a new one).
+pub(super) use crate::moderation::NO_REASON;
 
 /// An address as the store keeps it (as `IpAddr` displays it, an IPv4-mapped IPv6 address as
 /// the IPv4 one, as the server records a client); `None` if it is not an address.

@@ -11,20 +11,19 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::outlet::{Out, Outlet, Undeliverable};
+use super::outlet::{Out, Outlet, QueueLimits, Undeliverable};
 use super::presence::PresenceBuffer;
-use crate::domain::{
-    Command, Counts, Domain, DomainConfig, Effect, FastMap, SocketId, UserId, random_ids,
-};
+use super::registry::{OpenLimits, OpenRefused, Registry};
+use crate::domain::{Command, Counts, Domain, DomainConfig, Effect, SocketId, UserId, random_ids};
 
 pub struct Hub {
     domain: Mutex<Domain>,
-    sockets: Mutex<FastMap<SocketId, Arc<Outlet>>>,
+    sockets: Mutex<Registry>,
     presence: Mutex<PresenceBuffer>,
     next_socket: AtomicU64,
     online_users: AtomicUsize,
     started: Instant,
-    queue_capacity: usize,
+    queue_limits: QueueLimits,
     /// `--connections-warning`: logged once each time the count climbs to it.
     warn_at: usize,
 }
@@ -38,15 +37,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    pub fn new(config: DomainConfig, queue_capacity: usize, warn_at: usize) -> Self {
+    pub fn new(config: DomainConfig, queue_limits: QueueLimits, warn_at: usize) -> Self {
         Self {
             domain: Mutex::new(Domain::new(config, random_ids())),
-            sockets: Mutex::new(FastMap::default()),
+            sockets: Mutex::new(Registry::default()),
             presence: Mutex::new(PresenceBuffer::default()),
             next_socket: AtomicU64::new(1),
             online_users: AtomicUsize::new(0),
             started: Instant::now(),
-            queue_capacity,
+            queue_limits,
             warn_at,
         }
     }
@@ -59,33 +58,31 @@ impl Hub {
 
     /// Registers a new transport; returns its id and its outlet.
     pub fn open_socket(&self) -> (SocketId, Arc<Outlet>) {
-        match self.open_socket_within(usize::MAX) {
-            Some(opened) => opened,
-            None => unreachable!("no registry holds usize::MAX sockets"),
+        let address = std::net::Ipv4Addr::UNSPECIFIED.into();
+        match self.open_socket_within(address, OpenLimits::NONE) {
+            Ok(opened) => opened,
+            Err(_) => unreachable!("no registry holds usize::MAX sockets"),
         }
     }
 
-    /// Registers a new transport unless `limit` are registered already. The count and the
-    /// insert happen under one lock, so concurrent handshakes can never admit one too many
-    /// (a check before registering did, under 400 concurrent handshakes).
-    pub fn open_socket_within(&self, limit: usize) -> Option<(SocketId, Arc<Outlet>)> {
+    /// Registers a new transport from `address` within `limits`. The counts and the insert
+    /// happen under one lock, so concurrent handshakes can never admit one too many (a check
+    /// before registering did, under 400 concurrent handshakes).
+    pub fn open_socket_within(
+        &self,
+        address: std::net::IpAddr,
+        limits: OpenLimits,
+    ) -> Result<(SocketId, Arc<Outlet>), OpenRefused> {
         let id = self.next_socket.fetch_add(1, Ordering::Relaxed);
-        let outlet = Arc::new(Outlet::new(self.queue_capacity, self.monotonic_ms()));
-        let count = {
-            let mut sockets = lock(&self.sockets);
-            if sockets.len() >= limit {
-                return None;
-            }
-            sockets.insert(id, outlet.clone());
-            sockets.len()
-        };
+        let outlet = Arc::new(Outlet::new(self.queue_limits, self.monotonic_ms()));
+        let count = lock(&self.sockets).insert_within(id, outlet.clone(), address, limits)?;
         if count == self.warn_at {
             tracing::warn!(
                 sockets = count,
                 "realtime connections reached the warning level"
             );
         }
-        Some((id, outlet))
+        Ok((id, outlet))
     }
 
     pub fn socket_count(&self) -> usize {
@@ -226,15 +223,44 @@ impl Hub {
         }
     }
 
+    /// Sockets open from `address` (tests, `/health`).
+    pub fn sockets_from(&self, address: std::net::IpAddr) -> u32 {
+        lock(&self.sockets).held_by(address)
+    }
+
+    /// Memory pressure: closes the sockets whose queues hold at least `min_bytes`, heaviest
+    /// first, at most `max_count`; returns them. Their clients are not reading, and what they
+    /// hold is what pushed memory up.
+    pub fn close_heaviest(&self, min_bytes: usize, max_count: usize) -> Vec<SocketId> {
+        let mut sockets = lock(&self.sockets);
+        let mut heavy: Vec<(usize, SocketId)> = sockets
+            .iter()
+            .map(|(socket, outlet)| (outlet.queued_bytes(), *socket))
+            .filter(|(bytes, _)| *bytes >= min_bytes)
+            .collect();
+        heavy.sort_unstable_by(|a, b| b.cmp(a));
+        heavy.truncate(max_count);
+        heavy
+            .into_iter()
+            .filter_map(|(_, socket)| {
+                let outlet = sockets.remove(&socket)?;
+                outlet.abandon();
+                Some(socket)
+            })
+            .collect()
+    }
+
     /// Closes every transport (server shutdown).
     pub fn close_all(&self) {
-        for (_, outlet) in lock(&self.sockets).drain() {
+        for outlet in lock(&self.sockets).drain() {
             outlet.close();
         }
     }
 
     /// Heartbeat: pings sockets whose last ping is `interval_ms` old and closes those that
-    /// have not answered a ping within `timeout_ms`. Returns the closed sockets.
+    /// have not answered a ping within `timeout_ms`, or have left queued frames unfetched
+    /// that long (a polling client that POSTs but never GETs still answers pings). Returns
+    /// the closed sockets.
     pub fn heartbeat(&self, interval_ms: i64, timeout_ms: i64, ping: &Bytes) -> Vec<SocketId> {
         let now = self.monotonic_ms();
         let mut dead = Vec::new();
@@ -243,7 +269,7 @@ impl Hub {
             let sent = outlet.ping_sent_at.load(Ordering::Relaxed);
             let seen = outlet.last_seen_at.load(Ordering::Relaxed);
             let unanswered = seen < sent;
-            if unanswered && now - sent > timeout_ms {
+            if (unanswered && now - sent > timeout_ms) || outlet.unfetched_for(now) > timeout_ms {
                 outlet.close();
                 dead.push(*socket);
                 return false;

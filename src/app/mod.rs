@@ -1,7 +1,7 @@
 //! Runtime glue of the realtime flow: the socket registry, the domain behind a lock, applying
 //! its effects (frames to sockets, presence coalescing, store writes), and the periodic tasks.
 //!
-//! Inside: `realtime` (the handle) -> `hub` (registry + domain) -> `outlet`, `presence`;
+//! Inside: `realtime` (the handle) -> `hub` (domain) -> `registry`, `outlet`, `presence`;
 //! `realtime` -> `persist` (the durable-effects worker, which reports back through a callback)
 //! and `auth`; `ticker` -> `realtime`.
 
@@ -13,12 +13,14 @@ mod persist;
 mod presence;
 mod realtime;
 mod reel;
+mod registry;
 mod ticker;
 
 pub use auth::SocketAuth;
 pub use events::event_command;
 pub use hub::Hub;
-pub use outlet::{Out, Outlet};
+pub use outlet::{Out, Outlet, QueueLimits};
 pub use realtime::Realtime;
 pub use reel::ReelCursors;
+pub use registry::{OpenLimits, OpenRefused};
 pub use ticker::spawn_tickers;

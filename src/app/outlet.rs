@@ -1,5 +1,6 @@
-//! The sending side of one realtime connection: a bounded queue of frames, shared by the
-//! registry (which fills it) and the transport (which drains it), plus the close signal.
+//! The sending side of one realtime connection: a queue of frames bounded in frames and in
+//! bytes, shared by the registry (which fills it) and the transport (which drains it), plus
+//! the close signal.
 //!
 //! Not a tokio mpsc channel: that allocates a 32-slot block per channel up front (~1.3 KiB),
 //! which at tens of thousands of idle sockets is a fifth of the memory budget per socket.
@@ -19,26 +20,51 @@ pub enum Out {
     Pong(Bytes),
 }
 
+impl Out {
+    fn len(&self) -> usize {
+        match self {
+            Out::Text(bytes) | Out::Pong(bytes) => bytes.len(),
+        }
+    }
+}
+
 /// Why a frame could not be queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Undeliverable {
-    /// The bounded queue is full: the client reads too slowly and must be disconnected.
+    /// The bounded queue is full: the client reads too slowly. The outlet is closed and what
+    /// it held dropped (see [`Outlet::try_send`]).
     Full,
     /// The transport is closed.
     Gone,
 }
 
+/// How much one socket's queue may hold: `--send-queue-capacity` frames and
+/// `--send-queue-bytes` bytes, whichever comes first.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueLimits {
+    pub frames: usize,
+    pub bytes: usize,
+}
+
 /// A drained queue keeps at most this many slots of capacity.
 const KEEP_SLOTS: usize = 16;
 
+/// `Queue::waiting_since` before the heartbeat has seen the waiting frames.
+const NOT_STAMPED: i64 = i64::MIN;
+
 struct Queue {
     frames: VecDeque<Out>,
+    /// Payload bytes of `frames`.
+    bytes: usize,
+    /// When the heartbeat first saw frames waiting that no drain has taken since
+    /// (`NOT_STAMPED` until then): a transport that stops fetching is found by its age.
+    waiting_since: i64,
     closed: bool,
 }
 
 pub struct Outlet {
     queue: Mutex<Queue>,
-    capacity: usize,
+    limits: QueueLimits,
     /// Wakes the transport's writer: a frame was queued or the outlet closed.
     wake: Notify,
     /// Wakes everything waiting for the close (the WebSocket reader).
@@ -51,13 +77,15 @@ pub struct Outlet {
 }
 
 impl Outlet {
-    pub fn new(capacity: usize, now: i64) -> Self {
+    pub fn new(limits: QueueLimits, now: i64) -> Self {
         Self {
             queue: Mutex::new(Queue {
                 frames: VecDeque::new(),
+                bytes: 0,
+                waiting_since: NOT_STAMPED,
                 closed: false,
             }),
-            capacity,
+            limits,
             wake: Notify::new(),
             closing: Notify::new(),
             ping_sent_at: AtomicI64::new(now),
@@ -70,19 +98,59 @@ impl Outlet {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Queues a frame. Past either limit the outlet closes and drops what it held: a client
+    /// that does not read has no use for it, and keeping it for a goodbye flush would keep the
+    /// memory it took (one frame is always accepted into an empty queue, so the bound is the
+    /// byte limit plus one frame).
     pub fn try_send(&self, out: Out) -> Result<(), Undeliverable> {
         {
             let mut queue = self.lock();
             if queue.closed {
                 return Err(Undeliverable::Gone);
             }
-            if queue.frames.len() >= self.capacity {
+            let full = queue.frames.len() >= self.limits.frames
+                || (!queue.frames.is_empty() && queue.bytes + out.len() > self.limits.bytes);
+            if full {
+                drop(queue);
+                self.abandon();
                 return Err(Undeliverable::Full);
             }
+            queue.bytes += out.len();
             queue.frames.push_back(out);
         }
         self.wake.notify_one();
         Ok(())
+    }
+
+    /// Payload bytes waiting in the queue (load shedding closes the heaviest first).
+    pub fn queued_bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// Heartbeat: how long (ms) frames have waited without any being fetched, as of `now`.
+    /// The first call that sees them waiting starts the count, so the answer is at most one
+    /// heartbeat late; 0 while nothing waits.
+    pub fn unfetched_for(&self, now: i64) -> i64 {
+        let mut queue = self.lock();
+        if queue.frames.is_empty() {
+            return 0;
+        }
+        if queue.waiting_since == NOT_STAMPED {
+            queue.waiting_since = now;
+        }
+        now.saturating_sub(queue.waiting_since)
+    }
+
+    /// Closes and drops what is queued: for a client that is not reading.
+    pub fn abandon(&self) {
+        {
+            let mut queue = self.lock();
+            queue.closed = true;
+            queue.frames = VecDeque::new();
+            queue.bytes = 0;
+        }
+        self.wake.notify_one();
+        self.closing.notify_waiters();
     }
 
     /// Tells the transport to close. Frames already queued may still be written.
@@ -123,15 +191,32 @@ impl Outlet {
         }
     }
 
-    /// Hands up to `max` queued frames, oldest first, to `take`. `false` once the outlet is
-    /// closed and nothing is left to write.
-    pub fn drain(&self, max: usize, take: impl FnMut(Out)) -> bool {
+    /// Hands queued frames, oldest first, to `take`: up to `max_frames`, and no more than
+    /// `max_bytes` of payload unless the first frame alone is larger (it still goes, alone).
+    /// `false` once the outlet is closed and nothing is left to write.
+    pub fn drain(&self, max_frames: usize, max_bytes: usize, mut take: impl FnMut(Out)) -> bool {
         let mut queue = self.lock();
         if queue.frames.is_empty() {
             return !queue.closed;
         }
-        let count = queue.frames.len().min(max);
-        queue.frames.drain(..count).for_each(take);
+        let mut taken = 0;
+        let mut bytes = 0;
+        while taken < max_frames {
+            let Some(next) = queue.frames.front() else {
+                break;
+            };
+            let len = next.len();
+            if taken > 0 && bytes + len > max_bytes {
+                break;
+            }
+            if let Some(out) = queue.frames.pop_front() {
+                take(out);
+            }
+            taken += 1;
+            bytes += len;
+        }
+        queue.bytes -= bytes;
+        queue.waiting_since = NOT_STAMPED;
         if queue.frames.is_empty() && queue.frames.capacity() > KEEP_SLOTS {
             queue.frames = VecDeque::new();
         }
@@ -151,7 +236,16 @@ mod tests {
     async fn next_batch(outlet: &Outlet, max: usize) -> Option<Vec<Out>> {
         outlet.ready().await;
         let mut batch = Vec::new();
-        outlet.drain(max, |out| batch.push(out)).then_some(batch)
+        outlet
+            .drain(max, usize::MAX, |out| batch.push(out))
+            .then_some(batch)
+    }
+
+    fn limits(frames: usize) -> QueueLimits {
+        QueueLimits {
+            frames,
+            bytes: usize::MAX,
+        }
     }
 
     fn text(s: &'static str) -> Out {
@@ -160,10 +254,9 @@ mod tests {
 
     #[tokio::test]
     async fn bounded_in_order_and_closing() {
-        let outlet = Outlet::new(2, 0);
+        let outlet = Outlet::new(limits(2), 0);
         outlet.try_send(text("a")).expect("room");
         outlet.try_send(text("b")).expect("room");
-        assert_eq!(outlet.try_send(text("c")), Err(Undeliverable::Full));
         assert_eq!(next_batch(&outlet, 10).await.map(|b| b.len()), Some(2));
         outlet.try_send(text("d")).expect("room again");
         outlet.close();
@@ -192,7 +285,7 @@ mod tests {
         use std::future::Future;
         use std::task::{Context, Poll, Waker};
 
-        let outlet = Outlet::new(4, 0);
+        let outlet = Outlet::new(limits(4), 0);
         let flag = std::sync::Arc::new(Flag::default());
         let waker = Waker::from(flag.clone());
         let mut cx = Context::from_waker(&waker);
@@ -208,6 +301,85 @@ mod tests {
             panic!("woken but still waiting");
         };
         assert_eq!(batch, Some(vec![text("x")]));
+    }
+
+    fn sized(len: usize) -> Out {
+        Out::Text(Bytes::from(vec![b'x'; len]))
+    }
+
+    #[tokio::test]
+    async fn overflowing_closes_the_outlet_and_drops_what_it_held() {
+        let outlet = Outlet::new(limits(2), 0);
+        outlet.try_send(text("a")).expect("room");
+        outlet.try_send(text("b")).expect("room");
+        assert_eq!(outlet.try_send(text("c")), Err(Undeliverable::Full));
+        assert!(outlet.is_closed());
+        assert_eq!(
+            outlet.queued_bytes(),
+            0,
+            "nothing kept for a reader that is gone"
+        );
+        assert!(
+            next_batch(&outlet, 10).await.is_none(),
+            "nothing left to write"
+        );
+        assert_eq!(outlet.try_send(text("d")), Err(Undeliverable::Gone));
+    }
+
+    #[test]
+    fn the_byte_bound_counts_payloads_and_admits_one_large_frame_alone() {
+        let outlet = Outlet::new(
+            QueueLimits {
+                frames: 100,
+                bytes: 1000,
+            },
+            0,
+        );
+        outlet
+            .try_send(sized(5000))
+            .expect("an empty queue takes one frame");
+        assert_eq!(outlet.try_send(sized(1)), Err(Undeliverable::Full));
+
+        let outlet = Outlet::new(
+            QueueLimits {
+                frames: 100,
+                bytes: 1000,
+            },
+            0,
+        );
+        for _ in 0..4 {
+            outlet.try_send(sized(250)).expect("within 1000 bytes");
+        }
+        assert_eq!(outlet.queued_bytes(), 1000);
+        assert_eq!(outlet.try_send(sized(1)), Err(Undeliverable::Full));
+    }
+
+    #[test]
+    fn a_drain_stops_at_its_byte_budget_but_always_takes_one_frame() {
+        let outlet = Outlet::new(limits(100), 0);
+        for len in [600, 300, 300, 50] {
+            outlet.try_send(sized(len)).expect("room");
+        }
+        let mut lens = Vec::new();
+        assert!(outlet.drain(100, 1000, |out| lens.push(out.len())));
+        assert_eq!(lens, [600, 300], "the next 300 would pass 1000 bytes");
+        assert_eq!(outlet.queued_bytes(), 350);
+        lens.clear();
+        assert!(outlet.drain(100, 10, |out| lens.push(out.len())));
+        assert_eq!(lens, [300], "one frame even past the budget");
+    }
+
+    #[test]
+    fn frames_nobody_fetches_age_from_the_first_heartbeat_that_sees_them() {
+        let outlet = Outlet::new(limits(100), 0);
+        assert_eq!(outlet.unfetched_for(1_000), 0, "nothing waits");
+        outlet.try_send(text("a")).expect("room");
+        assert_eq!(outlet.unfetched_for(2_000), 0, "first seen now");
+        assert_eq!(outlet.unfetched_for(5_000), 3_000);
+        outlet.try_send(text("b")).expect("room");
+        assert!(outlet.drain(1, usize::MAX, |_| {}));
+        assert_eq!(outlet.unfetched_for(6_000), 0, "a fetch restarts the count");
+        assert_eq!(outlet.unfetched_for(7_500), 1_500);
     }
 
     impl PartialEq for Out {

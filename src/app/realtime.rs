@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use super::auth::{SocketAuth, authenticate_token};
 use super::hub::Hub;
+use super::outlet::QueueLimits;
 use super::persist::{self, PersistQueue};
 use crate::clock::SharedClock;
 use crate::config::RealtimeConfig;
@@ -55,7 +56,10 @@ impl Realtime {
         let realtime = Arc::new(Self {
             hub: Hub::new(
                 domain,
-                config.send_queue_capacity,
+                QueueLimits {
+                    frames: config.send_queue_capacity,
+                    bytes: config.send_queue_bytes,
+                },
                 config.connections_warning as usize,
             ),
             config,

@@ -39,6 +39,15 @@ pub struct LimitsConfig {
     #[arg(long, env = "NAPALMSKY_TURN_RATE_WINDOW", default_value = "1h", value_parser = positive_duration)]
     pub turn_rate_window: Duration,
 
+    /// Realtime handshakes (new Engine.IO sessions, either transport) per IP per handshake
+    /// window: a reconnect storm behind one NAT fits, a script opening thousands does not.
+    #[arg(long, env = "NAPALMSKY_HANDSHAKE_RATE_LIMIT", default_value_t = 200, value_parser = positive::<u32>)]
+    pub handshake_rate_limit: u32,
+
+    /// Window of the handshake rate limit.
+    #[arg(long, env = "NAPALMSKY_HANDSHAKE_RATE_WINDOW", default_value = "10s", value_parser = positive_duration)]
+    pub handshake_rate_window: Duration,
+
     /// Report requests per IP per report window.
     #[arg(long, env = "NAPALMSKY_REPORT_RATE_LIMIT", default_value_t = 50, value_parser = positive::<u32>)]
     pub report_rate_limit: u32,

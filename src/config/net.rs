@@ -45,6 +45,17 @@ pub struct NetConfig {
     #[arg(long, env = "NAPALMSKY_BODY_READ_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
     pub body_read_timeout: Duration,
 
+    /// Open HTTP connections (WebSockets included) per peer address; a trusted proxy is not
+    /// counted per peer. Past it a new connection is closed at once.
+    #[arg(long, env = "NAPALMSKY_MAX_HTTP_CONNECTIONS_PER_IP", default_value_t = 1000, value_parser = positive::<usize>)]
+    pub max_http_connections_per_ip: usize,
+
+    /// File descriptors never used for client connections (the store, uploads, Postgres,
+    /// logs; half of it for local `/health` checks): connections are capped at the open-file
+    /// limit minus this.
+    #[arg(long, env = "NAPALMSKY_FD_RESERVE", default_value_t = 1000)]
+    pub fd_reserve: usize,
+
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "NAPALMSKY_JSON_BODY_LIMIT", default_value_t = 100 * 1024, value_parser = positive::<usize>)]
     pub json_body_limit: usize,

@@ -14,6 +14,10 @@ pub struct RealtimeConfig {
     #[arg(long, env = "NAPALMSKY_MAX_CONNECTIONS", default_value_t = 5000, value_parser = positive::<u32>)]
     pub max_connections: u32,
 
+    /// Realtime connections per client IP (sized for a campus or carrier NAT).
+    #[arg(long, env = "NAPALMSKY_MAX_CONNECTIONS_PER_IP", default_value_t = 200, value_parser = positive::<u32>)]
+    pub max_connections_per_ip: u32,
+
     /// Realtime connections per user; past it the oldest is disconnected.
     #[arg(long, env = "NAPALMSKY_MAX_CONNECTIONS_PER_USER", default_value_t = 2, value_parser = positive::<u32>)]
     pub max_connections_per_user: u32,
@@ -41,6 +45,11 @@ pub struct RealtimeConfig {
     /// Frames queued per socket before a slow reader is disconnected.
     #[arg(long, env = "NAPALMSKY_SEND_QUEUE_CAPACITY", default_value_t = 256, value_parser = positive::<usize>)]
     pub send_queue_capacity: usize,
+
+    /// Payload bytes queued per socket before a slow reader is disconnected (and its queue
+    /// dropped); one frame larger than this is still accepted into an empty queue.
+    #[arg(long, env = "NAPALMSKY_SEND_QUEUE_BYTES", default_value_t = 1 << 20, value_parser = positive::<usize>)]
+    pub send_queue_bytes: usize,
 
     /// A WebSocket client whose connection accepts no bytes for this long is disconnected.
     #[arg(long, env = "NAPALMSKY_WRITE_TIMEOUT", default_value = "10s", value_parser = positive_duration)]

@@ -79,6 +79,9 @@ impl Http {
     /// periodic cleanup); returns how many.
     pub fn purge_expired(&self, now: i64) -> usize {
         let turn = self.turn.as_ref().map_or(0, |issuer| issuer.purge(now));
-        self.limits.purge_expired() + self.reels.purge(now) + turn
+        self.limits.purge_expired()
+            + self.transports.handshakes.purge_expired()
+            + self.reels.purge(now)
+            + turn
     }
 }

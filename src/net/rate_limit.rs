@@ -195,6 +195,21 @@ impl<K: Copy + Eq + Hash> RateLimiter<K> {
     }
 }
 
+/// New realtime sessions per IP (`--handshake-rate-limit`); held by the transports.
+pub fn handshake_limiter(config: &LimitsConfig, clock: &SharedClock) -> RateLimiter {
+    RateLimiter::new(
+        config.handshake_rate_limit,
+        config.handshake_rate_window,
+        false,
+        serde_json::json!({
+            "error": "Too many connections",
+            "message": "Too many new connections from this address, please retry shortly",
+            "retryAfter": config.handshake_rate_window.as_secs(),
+        }),
+        clock.clone(),
+    )
+}
+
 /// The limiters of the original's table (§4.7) that the current routes use.
 pub struct RateLimits {
     pub auth: RateLimiter,

@@ -82,12 +82,34 @@ pub(super) async fn run_cleanup(state: &Arc<AppState>) {
     }
 }
 
+/// Under memory pressure, sockets whose queues hold at least this much are closed before any
+/// new work is refused: a queue that long belongs to a client that is not reading.
+const HEAVY_QUEUE_BYTES: usize = 64 * 1024;
+/// Heavy sockets closed per memory check, at most (the heaviest first).
+const HEAVY_CLOSED_PER_CHECK: usize = 256;
+
 fn check_memory(state: &Arc<AppState>) {
     let Some(rss) = resident_bytes() else {
         return;
     };
     let mib = rss / (1024 * 1024);
     let config = &state.config;
+    // The cause first: the sockets holding the most queued bytes. Only when none is left
+    // does shedding refuse everyone else's new work (the next check, if memory stays up).
+    if mib >= config.operations.memory_critical_mb && !state.http.shedder.is_active() {
+        let realtime = &state.http.realtime;
+        let closed = realtime.close_heaviest(HEAVY_QUEUE_BYTES, HEAVY_CLOSED_PER_CHECK);
+        if !closed.is_empty() {
+            tracing::error!(
+                rss_mib = mib,
+                sockets = closed.len(),
+                "memory at the critical level: closed the sockets with the longest send queues"
+            );
+            realtime.sockets_closed(closed);
+            state.http.store.caches().clear();
+            return;
+        }
+    }
     if state.http.shedder.update(
         mib,
         config.operations.memory_warning_mb,

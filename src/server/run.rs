@@ -139,6 +139,14 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
     // hyper-util's GracefulShutdown does not take upgradeable connections, so connections are
     // tracked here: each one is told to finish gracefully when the stop signal arrives.
     let connections = TaskTracker::new();
+    let edge = &state.config.net;
+    let descriptors = net::descriptor_limit().unwrap_or(1024);
+    let limits = Arc::new(net::ConnectionLimits::new(
+        edge.max_http_connections_per_ip,
+        descriptors,
+        edge.fd_reserve,
+        edge.trusted_proxies.clone(),
+    ));
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -153,10 +161,23 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
                 continue;
             }
         };
+        // Closed at once past a limit: an answer would cost more than the refusal.
+        let admitted = match limits.admit(peer.ip()) {
+            Ok(admitted) => Arc::new(admitted),
+            Err(refused) => {
+                tracing::debug!(?refused, "connection refused at accept");
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let service_state = state.clone();
-        let service =
-            service_fn(move |request| net::handle(service_state.http.clone(), peer, request));
+        let place = admitted.clone();
+        // Each request carries the connection's place, so a WebSocket, which outlives the
+        // HTTP connection's task, keeps it until the socket ends.
+        let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(place.clone());
+            net::handle(service_state.http.clone(), peer, request)
+        });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             // A client that half-closes after its request still gets the answer (its write
@@ -168,6 +189,7 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
         let mut stop = stopped.clone();
         connections.spawn(async move {
             let mut connection = std::pin::pin!(connection);
+            let _admitted = admitted;
             let result = tokio::select! {
                 result = connection.as_mut() => result,
                 _ = stop.changed() => {

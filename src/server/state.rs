@@ -67,6 +67,7 @@ impl AppState {
             config.net.body_read_timeout,
             shedder.clone(),
             config.rules.paywall,
+            crate::net::handshake_limiter(&config.limits, &clock),
             requests_over.clone(),
         );
         let http = Arc::new(Http {

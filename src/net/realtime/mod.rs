@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use hyper::body::Incoming;
 
-use crate::app::Outlet;
+use crate::app::{OpenLimits, OpenRefused, Outlet};
 use crate::domain::SocketId;
 use hyper::{Method, Request, StatusCode};
 
@@ -52,19 +52,37 @@ fn engine_error(code: u8, message: &str) -> Resp {
     )
 }
 
-/// A new transport's place in the registry, or the refusal: too many connections, or memory
-/// at the critical level. The place is taken atomically (see `Hub::open_socket_within`); a
-/// transport that then fails to start gives it back with `forget_socket`.
-fn open_within_capacity(state: &Transports) -> Result<(SocketId, Arc<Outlet>), Resp> {
-    let refused = || {
+/// A new transport's place in the registry, or the refusal: memory at the critical level, too
+/// many new sessions or open sockets from this address, or too many connections in all. The
+/// place is taken atomically (see `Hub::open_socket_within`); a transport that then fails to
+/// start gives it back with `forget_socket`.
+fn open_within_capacity(state: &Transports, ip: IpAddr) -> Result<(SocketId, Arc<Outlet>), Resp> {
+    let at_capacity = || {
         error(
             StatusCode::SERVICE_UNAVAILABLE,
             "Server at capacity, please try again shortly",
         )
     };
     if state.shedder.is_active() {
-        return Err(refused());
+        return Err(at_capacity());
     }
-    let limit = state.realtime.config().max_connections as usize;
-    state.realtime.open_socket_within(limit).ok_or_else(refused)
+    let decision = state.handshakes.hit(ip);
+    if decision.limited {
+        return Err(state.handshakes.limited_response(&decision));
+    }
+    let config = state.realtime.config();
+    let limits = OpenLimits {
+        total: config.max_connections as usize,
+        per_address: config.max_connections_per_ip as usize,
+    };
+    state
+        .realtime
+        .open_socket_within(ip, limits)
+        .map_err(|refused| match refused {
+            OpenRefused::Full => at_capacity(),
+            OpenRefused::AddressFull => error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many connections from this address",
+            ),
+        })
 }

@@ -23,7 +23,8 @@ use crate::net::body::{BodyError, read_limited};
 use crate::net::respond::{Resp, full};
 use crate::proto::engine;
 
-/// Packets returned by one GET, at most (the rest wait for the next GET).
+/// Packets returned by one GET, at most (the rest wait for the next GET); its bytes are
+/// capped by `--max-payload`, the size the client was told it may receive.
 const MAX_PACKETS_PER_POLL: usize = 256;
 /// How long a closed session waits for the client's last GET before it is forgotten.
 const LAST_POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -43,7 +44,7 @@ fn unknown_sid() -> Resp {
 }
 
 pub fn handshake(state: &Arc<Transports>, ip: std::net::IpAddr) -> Resp {
-    let (socket, outlet) = match open_within_capacity(state) {
+    let (socket, outlet) = match open_within_capacity(state, ip) {
         Ok(opened) => opened,
         Err(refused) => return refused,
     };
@@ -110,14 +111,17 @@ pub async fn poll(state: &Arc<Transports>, sid: &str) -> Resp {
     // and would drop them if the close came in the same payload; the next GET gets it.
     polling.outlet.ready().await;
     let mut payload = Vec::new();
-    let open = polling.outlet.drain(MAX_PACKETS_PER_POLL, |out| {
-        if let Out::Text(packet) = out {
-            if !payload.is_empty() {
-                payload.push(engine::RECORD_SEPARATOR as u8);
+    let max_bytes = state.realtime.config().max_payload;
+    let open = polling
+        .outlet
+        .drain(MAX_PACKETS_PER_POLL, max_bytes, |out| {
+            if let Out::Text(packet) = out {
+                if !payload.is_empty() {
+                    payload.push(engine::RECORD_SEPARATOR as u8);
+                }
+                payload.extend_from_slice(&packet);
             }
-            payload.extend_from_slice(&packet);
-        }
-    });
+        });
     drop(in_flight);
     if !open {
         polling.drained.notify_one();
@@ -181,6 +185,7 @@ mod tests {
 
     fn transports(dir: &std::path::Path) -> Arc<Transports> {
         let clock = ManualClock::starting_at(1_767_225_600_000);
+        let limits_clock: crate::clock::SharedClock = clock.clone();
         let store = Arc::new(
             Store::open(dir, 10, 10, Duration::from_secs(60), clock.clone()).expect("store"),
         );
@@ -202,6 +207,7 @@ mod tests {
             body_read_timeout,
             shedder,
             crate::config::Paywall::On,
+            crate::net::handshake_limiter(&crate::config::Config::defaults().limits, &limits_clock),
             CancellationToken::new(),
         )
     }

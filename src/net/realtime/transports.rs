@@ -9,6 +9,7 @@ use super::polling_sessions::PollingSessions;
 use crate::app::Realtime;
 use crate::config::Paywall;
 use crate::net::LoadShedder;
+use crate::net::RateLimiter;
 use crate::store::Store;
 
 pub struct Transports {
@@ -22,6 +23,8 @@ pub struct Transports {
     /// `--paywall`: with it on, a socket without access may be online but not start calls.
     pub(crate) paywall: Paywall,
     pub(crate) polling: PollingSessions,
+    /// New sessions per client IP (`--handshake-rate-limit`).
+    pub(crate) handshakes: RateLimiter,
     /// Cancelled once shutdown has served the last request: nothing waits for clients then.
     pub(crate) requests_over: CancellationToken,
 }
@@ -33,6 +36,7 @@ impl Transports {
         body_read_timeout: Duration,
         shedder: Arc<LoadShedder>,
         paywall: Paywall,
+        handshakes: RateLimiter,
         requests_over: CancellationToken,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -42,6 +46,7 @@ impl Transports {
             shedder,
             paywall,
             polling: PollingSessions::default(),
+            handshakes,
             requests_over,
         })
     }

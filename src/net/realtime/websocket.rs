@@ -29,10 +29,13 @@ use super::ws_frames::{Decoder, Inbound, Violation};
 use super::{engine_error, open_within_capacity};
 use crate::app::{Out, Outlet};
 use crate::domain::SocketId;
+use crate::net::Admitted;
 use crate::net::respond::{Resp, full};
 
-/// Frames taken from the outlet for one write.
+/// Frames taken from the outlet for one write, and their payload bytes at most (a larger
+/// frame goes alone): the batch buffer of a socket stays small however big its queue.
 const WRITE_BATCH: usize = 64;
+const WRITE_BATCH_BYTES: usize = 64 * 1024;
 /// Bytes read per readiness event.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -50,13 +53,15 @@ pub async fn upgrade(
 ) -> Resp {
     // The socket's place is taken before the upgrade is answered, so a burst of handshakes
     // cannot pass the limit while upgrades are pending.
-    let (socket, outlet) = match open_within_capacity(state) {
+    let (socket, outlet) = match open_within_capacity(state, ip) {
         Ok(opened) => opened,
         Err(refused) => return refused,
     };
     // The connection is taken first, so fastwebsockets only checks the request and writes the
     // handshake answer: awaiting its own upgrade future would build (and allocate the read
     // buffer of) a WebSocket this transport does not use.
+    // The connection's place under the HTTP connection limits, held until the socket ends.
+    let place = request.extensions_mut().remove::<Arc<Admitted>>();
     let pending = hyper::upgrade::on(&mut request);
     let (response, _) = match fastwebsockets::upgrade::upgrade(&mut request) {
         Ok(upgrade) => upgrade,
@@ -67,6 +72,7 @@ pub async fn upgrade(
     };
     let owned = state.clone();
     let task = async move {
+        let _place = place;
         let upgraded = match pending.await {
             Ok(upgraded) => upgraded,
             Err(e) => {
@@ -170,7 +176,7 @@ impl Connection {
                     }
                 }
                 () = outlet.ready(), if !writing => {
-                    if !outlet.drain(WRITE_BATCH, |out| self.outgoing.push(out)) {
+                    if !outlet.drain(WRITE_BATCH, WRITE_BATCH_BYTES, |out| self.outgoing.push(out)) {
                         return "closed by server";
                     }
                     if self.outgoing.write_some(&self.stream).is_err() {
@@ -216,11 +222,17 @@ impl Connection {
         })
     }
 
-    /// Writes what was queued before the close, then a close frame, then shuts the socket.
+    /// Writes what was queued before the close, a batch at a time (never the whole queue in
+    /// one buffer), then a close frame, then shuts the socket.
     async fn say_goodbye(&mut self, outlet: &Outlet) {
         let _ = tokio::time::timeout(self.write_timeout, async {
+            self.outgoing.write_all(&self.stream).await?;
             // Closed: `drain` never waits, and says when the queue is empty.
-            while outlet.drain(WRITE_BATCH, |out| self.outgoing.push(out)) {}
+            while outlet.drain(WRITE_BATCH, WRITE_BATCH_BYTES, |out| {
+                self.outgoing.push(out)
+            }) {
+                self.outgoing.write_all(&self.stream).await?;
+            }
             self.outgoing.push_close();
             self.outgoing.write_all(&self.stream).await?;
             self.stream.shutdown().await

@@ -20,7 +20,9 @@ bin=./target/release
 
 # Limits a load test needs lifted; every other flag keeps its default.
 server_flags=(--paywall off --max-connections 20000 --connections-warning 19500
-  --api-rate-limit 100000000 --auth-rate-limit 100000000 --signup-rate-limit 100000000)
+  --api-rate-limit 100000000 --auth-rate-limit 100000000 --signup-rate-limit 100000000
+  --max-connections-per-ip 20000 --handshake-rate-limit 100000000
+  --max-http-connections-per-ip 100000 --fd-reserve 300)
 
 start_server() { # port, extra flags...
   local port=$1; shift

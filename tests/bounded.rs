@@ -194,3 +194,108 @@ async fn a_json_route_refuses_a_body_of_another_type() {
         .unwrap();
     assert_eq!(logout.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polling_session_that_posts_but_never_fetches_is_closed() {
+    let server = TestServer::start_with(|c| {
+        c.realtime.ping_interval = std::time::Duration::from_millis(300);
+        c.realtime.ping_timeout = std::time::Duration::from_millis(600);
+    })
+    .await;
+    let open = server
+        .http
+        .get(format!(
+            "{}/socket.io/?EIO=4&transport=polling",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let handshake: Value = serde_json::from_str(&open[1..]).unwrap();
+    let url = format!(
+        "{}/socket.io/?EIO=4&transport=polling&sid={}",
+        server.base,
+        handshake["sid"].as_str().unwrap()
+    );
+    let realtime = server.running().internals().realtime();
+    assert_eq!(realtime.socket_count(), 1);
+    // Pings and pongs keep coming, so the session is "seen"; its answers are never fetched.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while realtime.socket_count() == 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a session that never GETs stayed open"
+        );
+        let _ = server.http.post(&url).body("3\u{1e}2").send().await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_gets_its_share_of_sockets_and_handshakes() {
+    let server = TestServer::start_with(|c| {
+        c.realtime.max_connections_per_ip = 3;
+        c.limits.handshake_rate_limit = 5;
+    })
+    .await;
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        server.running().addr()
+    );
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(tokio_tungstenite::connect_async(&url).await.unwrap().0);
+    }
+    match tokio_tungstenite::connect_async(&url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429, "a fourth socket from one address");
+        }
+        other => panic!("a fourth socket was accepted: {:?}", other.is_ok()),
+    }
+    drop(open);
+    common::wait_until(5, "the sockets to close", || async {
+        server.running().internals().realtime().socket_count() == 0
+    })
+    .await;
+    // Five handshakes in the window were used (four above and this one); the sixth is refused.
+    let polling = format!("{}/socket.io/?EIO=4&transport=polling", server.base);
+    assert_eq!(
+        server.http.get(&polling).send().await.unwrap().status(),
+        200
+    );
+    let refused = server.http.get(&polling).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "Too many connections");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_host_cannot_hold_more_than_its_http_connections() {
+    let server = TestServer::start_with(|c| c.net.max_http_connections_per_ip = 3).await;
+    let addr = server.running().addr();
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    // The fourth is accepted by the kernel and closed by the server at once.
+    let mut extra = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), extra.read(&mut byte));
+    assert_eq!(
+        read.await.expect("closed, not left hanging").unwrap_or(0),
+        0
+    );
+    drop(idle);
+    common::wait_until(5, "a place to come back", || async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer).await;
+        answer.starts_with("HTTP/1.1 200")
+    })
+    .await;
+}

@@ -287,3 +287,40 @@ impl Hub {
         dead
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_pressure_closes_the_heaviest_queues_first() {
+        let limits = QueueLimits {
+            frames: 100,
+            bytes: 1 << 20,
+        };
+        let hub = Hub::new(DomainConfig::default(), limits, usize::MAX);
+        let sockets: Vec<_> = [10_000, 300_000, 100, 200_000]
+            .into_iter()
+            .map(|bytes| {
+                let (socket, outlet) = hub.open_socket();
+                outlet
+                    .try_send(Out::Text(Bytes::from(vec![b'x'; bytes])))
+                    .expect("room");
+                (socket, outlet)
+            })
+            .collect();
+        assert_eq!(
+            hub.close_heaviest(64 * 1024, 1),
+            [sockets[1].0],
+            "the heaviest"
+        );
+        assert_eq!(hub.close_heaviest(64 * 1024, 10), [sockets[3].0]);
+        assert!(
+            hub.close_heaviest(64 * 1024, 10).is_empty(),
+            "light ones stay"
+        );
+        assert_eq!(hub.socket_count(), 2);
+        assert!(sockets[1].1.is_closed() && sockets[1].1.queued_bytes() == 0);
+        assert!(!sockets[0].1.is_closed());
+    }
+}

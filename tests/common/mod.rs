@@ -29,6 +29,9 @@ pub fn test_config(data_dir: &Path) -> Config {
     config.accounts.argon2_iterations = 1;
     // Tests sign up many guests from 127.0.0.1; `edge.rs` tests the signup limit itself.
     config.limits.signup_rate_limit = 1_000_000;
+    // Every test client is 127.0.0.1; `bounded.rs` tests the per-address limits.
+    config.limits.handshake_rate_limit = 1_000_000;
+    config.realtime.max_connections_per_ip = config.realtime.max_connections;
     config
 }
 

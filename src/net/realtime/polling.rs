@@ -191,6 +191,7 @@ mod tests {
         );
         let mut flags = crate::config::Config::defaults().realtime;
         flags.send_queue_capacity = 16;
+        flags.max_payload = 1000;
         let realtime = Realtime::start(
             DomainConfig::default(),
             flags,
@@ -271,5 +272,20 @@ mod tests {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(session.outlet.is_closed());
         assert_eq!(body(first.await).await, (StatusCode::OK, "1".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn one_get_carries_at_most_max_payload_bytes_and_the_rest_waits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = transports(dir.path());
+        let (sid, session) = open_session(&state).await;
+        for _ in 0..3 {
+            let frame = Out::Text(Bytes::from(vec![b'4'; 400]));
+            session.outlet.try_send(frame).expect("room");
+        }
+        let (_, first) = body(poll(&state, &sid).await).await;
+        assert_eq!(first.len(), 400 + 1 + 400, "two packets and a separator");
+        let (_, second) = body(poll(&state, &sid).await).await;
+        assert_eq!(second.len(), 400, "the third waited for the next GET");
     }
 }

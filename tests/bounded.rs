@@ -11,6 +11,16 @@ use common::ws::{connect, expect_next, send};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+fn websocket_url(server: &TestServer) -> String {
+    let addr = server.running().addr();
+    format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")
+}
+
+/// The polling handshake's URL (add `&sid=` for a session's requests).
+fn polling_url(server: &TestServer) -> String {
+    format!("{}/socket.io/?EIO=4&transport=polling", server.base)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ping_is_answered_without_echoing_its_data() {
     let server = TestServer::start().await;
@@ -32,10 +42,7 @@ async fn a_burst_of_handshakes_admits_exactly_the_connection_limit() {
     .await;
     // WebSockets: the place used to be checked at the upgrade request and taken only once
     // the upgrade had completed, so a burst all passed the check.
-    let url = format!(
-        "ws://{}/socket.io/?EIO=4&transport=websocket",
-        server.running().addr()
-    );
+    let url = websocket_url(&server);
     let handshakes = (0..120).map(|_| {
         let url = url.clone();
         tokio::spawn(async move { tokio_tungstenite::connect_async(url).await.ok() })
@@ -49,7 +56,7 @@ async fn a_burst_of_handshakes_admits_exactly_the_connection_limit() {
     assert_eq!(open.len(), 20);
     assert_eq!(server.running().internals().realtime().socket_count(), 20);
     // Polling handshakes meet the same limit.
-    let url = format!("{}/socket.io/?EIO=4&transport=polling", server.base);
+    let url = polling_url(&server);
     let refused = server.http.get(url).send().await.unwrap();
     assert_eq!(refused.status(), 503);
 }
@@ -204,10 +211,7 @@ async fn a_polling_session_that_posts_but_never_fetches_is_closed() {
     .await;
     let open = server
         .http
-        .get(format!(
-            "{}/socket.io/?EIO=4&transport=polling",
-            server.base
-        ))
+        .get(polling_url(&server))
         .send()
         .await
         .unwrap()
@@ -216,8 +220,8 @@ async fn a_polling_session_that_posts_but_never_fetches_is_closed() {
         .unwrap();
     let handshake: Value = serde_json::from_str(&open[1..]).unwrap();
     let url = format!(
-        "{}/socket.io/?EIO=4&transport=polling&sid={}",
-        server.base,
+        "{}&sid={}",
+        polling_url(&server),
         handshake["sid"].as_str().unwrap()
     );
     let realtime = server.running().internals().realtime();
@@ -241,10 +245,7 @@ async fn one_address_gets_its_share_of_sockets_and_handshakes() {
         c.limits.handshake_rate_limit = 5;
     })
     .await;
-    let url = format!(
-        "ws://{}/socket.io/?EIO=4&transport=websocket",
-        server.running().addr()
-    );
+    let url = websocket_url(&server);
     let mut open = Vec::new();
     for _ in 0..3 {
         open.push(tokio_tungstenite::connect_async(&url).await.unwrap().0);
@@ -261,7 +262,7 @@ async fn one_address_gets_its_share_of_sockets_and_handshakes() {
     })
     .await;
     // Five handshakes in the window were used (four above and this one); the sixth is refused.
-    let polling = format!("{}/socket.io/?EIO=4&transport=polling", server.base);
+    let polling = polling_url(&server);
     assert_eq!(
         server.http.get(&polling).send().await.unwrap().status(),
         200

@@ -146,11 +146,11 @@ impl Hub {
             let Some(outlet) = sockets.get(socket) else {
                 continue;
             };
+            // A failed send leaves the outlet closed (full: abandoned; gone: already closed).
             if let Err(why) = outlet.try_send(Out::Text(frame.clone())) {
                 if why == Undeliverable::Full {
                     tracing::info!(socket, "send queue full; disconnecting a slow client");
                 }
-                outlet.close();
                 sockets.remove(socket);
                 dropped.push(*socket);
             }
@@ -183,7 +183,6 @@ impl Hub {
         for (socket, outlet) in recipients {
             for frame in frames {
                 if outlet.try_send(Out::Text(frame.clone())).is_err() {
-                    outlet.close();
                     dropped.push(*socket);
                     break;
                 }
@@ -221,11 +220,6 @@ impl Hub {
             let _ = outlet.try_send(Out::Text(disconnect));
             outlet.close();
         }
-    }
-
-    /// Sockets open from `address` (tests, `/health`).
-    pub fn sockets_from(&self, address: std::net::IpAddr) -> u32 {
-        lock(&self.sockets).held_by(address)
     }
 
     /// Memory pressure: closes the sockets whose queues hold at least `min_bytes`, heaviest
@@ -277,7 +271,6 @@ impl Hub {
             if !unanswered && now - sent >= interval_ms {
                 outlet.ping_sent_at.store(now, Ordering::Relaxed);
                 if outlet.try_send(Out::Text(ping.clone())).is_err() {
-                    outlet.close();
                     dead.push(*socket);
                     return false;
                 }

@@ -100,8 +100,8 @@ impl Outlet {
 
     /// Queues a frame. Past either limit the outlet closes and drops what it held: a client
     /// that does not read has no use for it, and keeping it for a goodbye flush would keep the
-    /// memory it took (one frame is always accepted into an empty queue, so the bound is the
-    /// byte limit plus one frame).
+    /// memory it took. One frame is always accepted into an empty queue, so a queue holds at
+    /// most the byte limit or its largest frame, whichever is more.
     pub fn try_send(&self, out: Out) -> Result<(), Undeliverable> {
         {
             let mut queue = self.lock();

@@ -53,14 +53,10 @@ impl Registry {
         if self.sockets.len() >= limits.total {
             return Err(OpenRefused::Full);
         }
-        let held = self.per_address.entry(address).or_default();
-        if *held as usize >= limits.per_address {
-            if *held == 0 {
-                self.per_address.remove(&address);
-            }
+        if self.held_by(address) as usize >= limits.per_address {
             return Err(OpenRefused::AddressFull);
         }
-        *held += 1;
+        *self.per_address.entry(address).or_default() += 1;
         self.sockets.insert(socket, Registered { outlet, address });
         Ok(self.sockets.len())
     }
@@ -89,7 +85,7 @@ impl Registry {
     }
 
     /// Sockets open from `address`.
-    pub fn held_by(&self, address: IpAddr) -> u32 {
+    fn held_by(&self, address: IpAddr) -> u32 {
         self.per_address.get(&address).copied().unwrap_or(0)
     }
 
@@ -165,15 +161,15 @@ mod tests {
     }
 
     #[test]
-    fn the_total_is_checked_before_the_address() {
+    fn the_total_is_checked_first_and_a_refusal_leaves_no_entry() {
         let a: IpAddr = "10.0.0.1".parse().expect("ip");
-        let limits = OpenLimits {
+        let mut registry = Registry::default();
+        let closed = OpenLimits {
             total: 1,
             per_address: 0,
         };
-        let mut registry = Registry::default();
         assert_eq!(
-            registry.insert_within(1, outlet(), a, limits),
+            registry.insert_within(1, outlet(), a, closed),
             Err(OpenRefused::AddressFull)
         );
         assert!(registry.per_address.is_empty());

@@ -52,7 +52,7 @@ pub struct NetConfig {
 
     /// File descriptors never used for client connections (the store, uploads, Postgres,
     /// logs; half of it for local `/health` checks): connections are capped at the open-file
-    /// limit minus this.
+    /// limit minus this, the reserve taking at most a quarter of the limit.
     #[arg(long, env = "NAPALMSKY_FD_RESERVE", default_value_t = 1000)]
     pub fd_reserve: usize,
 

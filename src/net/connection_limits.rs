@@ -41,13 +41,15 @@ pub struct Admitted {
 
 impl ConnectionLimits {
     /// `descriptors` is the process's open-file limit; `reserve` of them are never used for
-    /// client connections (half of it is open to local, non-proxy peers).
+    /// client connections (half of it is open to local, non-proxy peers). The reserve takes
+    /// at most a quarter of the limit, so a shell's default of 1,024 still serves 768.
     pub fn new(
         per_peer: usize,
         descriptors: usize,
         reserve: usize,
         trusted_proxies: Vec<IpNet>,
     ) -> Self {
+        let reserve = reserve.min(descriptors / 4);
         Self {
             per_peer,
             total: descriptors.saturating_sub(reserve),
@@ -143,8 +145,10 @@ mod tests {
 
     #[test]
     fn the_reserve_is_kept_and_half_of_it_open_to_local_peers() {
-        let limits = Arc::new(ConnectionLimits::new(1000, 14, 4, Vec::new()));
-        let held: Vec<_> = (0..10)
+        // A reserve of 6 is cut to a quarter of the 16 descriptors: 12 for clients, then 2
+        // more for local peers.
+        let limits = Arc::new(ConnectionLimits::new(1000, 16, 6, Vec::new()));
+        let held: Vec<_> = (0..12)
             .map(|i| limits.admit(ip(&format!("10.0.0.{i}"))).expect("within"))
             .collect();
         assert_eq!(limits.admit(ip("10.0.1.1")).err(), Some(Refused::Full));
@@ -152,7 +156,7 @@ mod tests {
             .map(|_| limits.admit(ip("127.0.0.1")).expect("the local share"))
             .collect();
         assert_eq!(limits.admit(ip("127.0.0.1")).err(), Some(Refused::Full));
-        assert_eq!(limits.open(), 12);
+        assert_eq!(limits.open(), 14);
         drop((held, local));
         assert_eq!(limits.open(), 0);
     }
@@ -160,8 +164,9 @@ mod tests {
     #[test]
     fn a_trusted_proxy_is_not_capped_per_peer_nor_given_the_reserve() {
         let proxy: IpNet = "127.0.0.1/32".parse().expect("net");
-        let limits = Arc::new(ConnectionLimits::new(1, 5, 2, vec![proxy]));
-        let held: Vec<_> = (0..3)
+        // 8 descriptors, a reserve of 2: 6 for clients, 1 more for local non-proxy peers.
+        let limits = Arc::new(ConnectionLimits::new(1, 8, 2, vec![proxy]));
+        let held: Vec<_> = (0..6)
             .map(|_| limits.admit(ip("127.0.0.1")).expect("not per-peer capped"))
             .collect();
         assert_eq!(limits.admit(ip("127.0.0.1")).err(), Some(Refused::Full));

@@ -94,9 +94,10 @@ fn check_memory(state: &Arc<AppState>) {
     };
     let mib = rss / (1024 * 1024);
     let config = &state.config;
-    // The cause first: the sockets holding the most queued bytes. Only when none is left
-    // does shedding refuse everyone else's new work (the next check, if memory stays up).
-    if mib >= config.operations.memory_critical_mb && !state.http.shedder.is_active() {
+    // The cause first: the sockets holding the most queued bytes. Only a check that finds
+    // none changes the shedding state, so new work is refused once they are gone and memory
+    // is still up.
+    if mib >= config.operations.memory_critical_mb {
         let realtime = &state.http.realtime;
         let closed = realtime.close_heaviest(HEAVY_QUEUE_BYTES, HEAVY_CLOSED_PER_CHECK);
         if !closed.is_empty() {

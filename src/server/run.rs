@@ -172,10 +172,13 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
         let _ = stream.set_nodelay(true);
         let service_state = state.clone();
         let place = admitted.clone();
-        // Each request carries the connection's place, so a WebSocket, which outlives the
-        // HTTP connection's task, keeps it until the socket ends.
+        // An upgrade request carries the connection's place, so a WebSocket, which outlives
+        // the HTTP connection's task, keeps it until the socket ends. Other requests carry
+        // nothing (an extension costs an allocation per request).
         let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(place.clone());
+            if request.headers().contains_key(hyper::header::UPGRADE) {
+                request.extensions_mut().insert(place.clone());
+            }
             net::handle(service_state.http.clone(), peer, request)
         });
         let connection = http1::Builder::new()

@@ -49,7 +49,8 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
     let me = context.user_id;
     let now = state.clock.now_ms();
     let limit = state.config.rules.queue_max_results;
-    let (reported, introduced) = queue_extras_of(state, &me)?;
+    let reported = reported_by(state, &me)?;
+    let introduced = introductions_for(state, &me)?;
     let body = state.realtime.with_domain(|domain| {
         let total = domain.available_count() - usize::from(domain.is_available(&me));
         let mut body = QueueBodyWriter::with_capacity(limit.min(total));
@@ -80,30 +81,21 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
     Ok(json_bytes(StatusCode::OK, Bytes::from(body)))
 }
 
-/// Whom `me` reported and who was introduced to `me`: read from the store only for callers
-/// who have any (`QueueExtras`), so the common queue request reads nothing.
-#[allow(clippy::type_complexity)]
-fn queue_extras_of(
-    state: &Http,
-    me: &UserId,
-) -> Result<(Vec<UserId>, Vec<(UserId, String)>), ApiError> {
-    let reported = state.queue_extras.has_reported(me);
-    let introduced = state.queue_extras.has_introductions(me);
-    if !reported && !introduced {
-        return Ok((Vec::new(), Vec::new()));
+/// Whom `me` reported, read from the store only if `QueueExtras` says there is anyone: the
+/// common queue and reel request reads nothing.
+fn reported_by(state: &Http, me: &UserId) -> Result<Vec<UserId>, ApiError> {
+    if !state.queue_extras.has_reported(me) {
+        return Ok(Vec::new());
     }
-    let reader = state.store.read()?;
-    let reported = if reported {
-        reader.reported_by(me)?
-    } else {
-        Vec::new()
-    };
-    let introduced = if introduced {
-        introduced_to(&reader, me)?
-    } else {
-        Vec::new()
-    };
-    Ok((reported, introduced))
+    Ok(state.store.read()?.reported_by(me)?)
+}
+
+/// Who was introduced to `me`, read only if `QueueExtras` says there is anyone.
+fn introductions_for(state: &Http, me: &UserId) -> Result<Vec<(UserId, String)>, ApiError> {
+    if !state.queue_extras.has_introductions(me) {
+        return Ok(Vec::new());
+    }
+    introduced_to(&state.store.read()?, me)
 }
 
 /// The users introduced to `me` (through a shared intro code), with who introduced them,
@@ -208,7 +200,7 @@ pub async fn reel(state: &Arc<Http>, call: Call) -> Answer {
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), |c| (*c).to_owned());
     let me = context.user_id;
     let now = state.clock.now_ms();
-    let (reported, _) = queue_extras_of(state, &me)?;
+    let reported = reported_by(state, &me)?;
     let (items, has_more) = state.realtime.with_domain(|domain| {
         state.reels.with_seen(&cursor, now, |seen| {
             let mut candidates: Vec<&Profile> = domain

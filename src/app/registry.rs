@@ -24,6 +24,7 @@ pub struct OpenLimits {
 }
 
 impl OpenLimits {
+    #[cfg(test)]
     pub const NONE: Self = Self {
         total: usize::MAX,
         per_address: usize::MAX,

@@ -8,6 +8,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::mirror::{assert_mirror_equals_store, synced};
 use common::pg::{client, fresh_database};
 use common::proxy::Proxy;
 use common::{TestServer, wait_until};
@@ -229,25 +230,6 @@ async fn syncing_to(url: &str) -> TestServer {
         c.sync.sync_interval = Duration::from_millis(20);
     })
     .await
-}
-
-async fn synced(server: &TestServer) -> bool {
-    let health = server.get("/health", None).await;
-    health.body["sync"]["outboxDepth"] == 0 && health.body["sync"]["lastError"].is_null()
-}
-
-async fn assert_mirror_equals_store(store: &Store, url: &str) {
-    let comparisons = napalmsky::sync::compare(store, &client(url).await)
-        .await
-        .unwrap();
-    for comparison in &comparisons {
-        assert!(comparison.matches(), "{comparison:?}");
-    }
-    assert!(
-        comparisons
-            .iter()
-            .any(|c| c.table == "users" && c.store_rows > 0)
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

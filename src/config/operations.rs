@@ -28,8 +28,9 @@ pub struct OperationsConfig {
     #[arg(long, env = "NAPALMSKY_CLEANUP_INTERVAL", default_value = "3m", value_parser = positive_duration)]
     pub cleanup_interval: Duration,
 
-    /// Time each shutdown phase gets: in-flight requests, the tasks they started, the
-    /// outbox flush to Postgres.
+    /// How long a shutdown may take in all: in-flight requests, the tasks they started and
+    /// the outbox flush to Postgres share this one deadline (what is not flushed by then
+    /// stays in the outbox on disk for the next start).
     #[arg(long, env = "NAPALMSKY_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub shutdown_timeout: Duration,
 }

@@ -22,6 +22,12 @@ pub struct SyncConfig {
     #[arg(long, env = "NAPALMSKY_SYNC_INTERVAL", default_value = "200ms", value_parser = positive_duration)]
     pub sync_interval: Duration,
 
+    /// Longest wait for PostgreSQL on any one exchange (connecting, a batch, a liveness
+    /// check). A server that stops answering (a network black hole keeps the connection open)
+    /// is abandoned after this long: the sync shows `stalled` and reconnects with backoff.
+    #[arg(long, env = "NAPALMSKY_SYNC_TIMEOUT", default_value = "10s", value_parser = positive_duration)]
+    pub sync_timeout: Duration,
+
     /// Outbox depth above which a warning is logged.
     #[arg(long, env = "NAPALMSKY_OUTBOX_WARN_DEPTH", default_value_t = 100_000)]
     pub outbox_warn_depth: u64,

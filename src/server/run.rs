@@ -19,13 +19,17 @@ use crate::net;
 use crate::store::Store;
 use crate::sync::{SyncWorker, WorkerConfig};
 
+/// The largest request head (line and headers) and read buffer of an HTTP connection.
+const MAX_REQUEST_HEAD: usize = 64 * 1024;
+
 /// A server accepting connections. Tests start it on `127.0.0.1:0`.
 pub struct RunningServer {
     addr: SocketAddr,
     state: Arc<AppState>,
     stop: watch::Sender<bool>,
-    /// Tells the sync worker to flush and return; sent after the background tasks finished.
-    flush: watch::Sender<bool>,
+    /// Tells the sync worker to flush until the shutdown deadline and return; sent after the
+    /// background tasks finished.
+    flush: watch::Sender<Option<tokio::time::Instant>>,
     accept_loop: JoinHandle<()>,
     sync_worker: Option<JoinHandle<()>>,
 }
@@ -49,7 +53,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
     crate::app::spawn_tickers(state.http.realtime.clone(), stopped.clone());
-    let (flush, flushing) = watch::channel(false);
+    let (flush, flushing) = watch::channel(None);
     let sync_worker = crate::sync::spawn_worker(sync_worker(&state), flushing);
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));
     tracing::info!(%addr, "listening");
@@ -74,7 +78,7 @@ fn sync_worker(state: &AppState) -> SyncWorker {
             batch_size: config.sync.sync_batch_size,
             interval: config.sync.sync_interval,
             outbox_warn_depth: config.sync.outbox_warn_depth,
-            shutdown_timeout: config.operations.shutdown_timeout,
+            sync_timeout: config.sync.sync_timeout,
         },
     }
 }
@@ -104,24 +108,25 @@ impl RunningServer {
         super::Internals { state: &self.state }
     }
 
-    /// Stops accepting, lets in-flight requests finish (up to `--shutdown-timeout`), flushes
-    /// the outbox to Postgres (same deadline), commits what the writer holds and closes the
-    /// store.
+    /// Stops accepting, lets in-flight requests finish, then the tasks they started, flushes
+    /// the outbox to Postgres, commits what the writer holds and closes the store. The first
+    /// three share one deadline, `--shutdown-timeout` from now, whatever clients or Postgres
+    /// do; what is not flushed by then stays in the outbox.
     pub async fn shutdown(self) {
+        let deadline = tokio::time::Instant::now() + self.state.config.operations.shutdown_timeout;
         let _ = self.stop.send(true);
         let _ = self.accept_loop.await;
         // Sockets are closed and requests done; what they started (a finished call's history,
         // a cooldown) is written before the sync flushes the outbox and the store closes.
         self.state.requests_over.cancel();
         self.state.tasks.close();
-        let deadline = self.state.config.operations.shutdown_timeout;
-        if tokio::time::timeout(deadline, self.state.tasks.wait())
+        if tokio::time::timeout_at(deadline, self.state.tasks.wait())
             .await
             .is_err()
         {
             tracing::warn!("background tasks did not finish before the shutdown timeout");
         }
-        let _ = self.flush.send(true);
+        let _ = self.flush.send(Some(deadline));
         if let Some(worker) = self.sync_worker {
             let _ = worker.await;
         }
@@ -187,6 +192,10 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
             // may already have committed).
             .half_close(true)
             .header_read_timeout(state.config.net.header_read_timeout)
+            // A request head (line and headers) larger than this is answered 431, and the
+            // read buffer stays this small (hyper's default lets it grow to ~400 KiB).
+            .max_header_size(MAX_REQUEST_HEAD)
+            .max_buf_size(MAX_REQUEST_HEAD)
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
         let mut stop = stopped.clone();

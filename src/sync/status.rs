@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 #[derive(Default)]
 pub struct SyncStatus {
     connected: AtomicBool,
+    /// The last exchange got no answer within `--sync-timeout` (Postgres black-holed or hung).
+    stalled: AtomicBool,
     rows_synced: AtomicU64,
     rows_rejected: AtomicU64,
     batches: AtomicU64,
@@ -14,8 +16,21 @@ pub struct SyncStatus {
 }
 
 impl SyncStatus {
+    /// A connection opened and its schema is current.
+    pub fn opened(&self) {
+        self.connected.store(true, Ordering::Relaxed);
+        self.stalled.store(false, Ordering::Relaxed);
+    }
+
+    /// Postgres answered (a batch or a liveness check) after a stall.
+    pub fn answered(&self) {
+        self.stalled.store(false, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     pub fn success(&self, rows: u64, now: i64) {
         self.connected.store(true, Ordering::Relaxed);
+        self.stalled.store(false, Ordering::Relaxed);
         self.rows_synced.fetch_add(rows, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.last_success_at.store(now, Ordering::Relaxed);
@@ -31,13 +46,19 @@ impl SyncStatus {
         self.rows_rejected.load(Ordering::Relaxed)
     }
 
-    pub fn failure(&self, error: &str) {
+    /// A failed exchange; `stalled` when it failed by getting no answer in time.
+    pub fn failure(&self, error: &str, stalled: bool) {
         self.connected.store(false, Ordering::Relaxed);
+        self.stalled.store(stalled, Ordering::Relaxed);
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.to_owned());
     }
 
     pub fn connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed)
+    }
+
+    pub fn stalled(&self) -> bool {
+        self.stalled.load(Ordering::Relaxed)
     }
 
     pub fn rows_synced(&self) -> u64 {

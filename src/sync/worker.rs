@@ -2,6 +2,7 @@
 //! with capped exponential backoff and jitter. Postgres being down or slow never touches a
 //! request: requests only write to the store, the outbox grows on disk meanwhile.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,9 +10,8 @@ use rand_core::{OsRng, RngCore};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use tokio_postgres::Client;
 
-use super::{SyncError, SyncStatus, connect, drain_once, migrate};
+use super::{PgConnection, SyncError, SyncStatus, connect, drain_once, migrate};
 use crate::clock::SharedClock;
 use crate::store::Store;
 
@@ -19,6 +19,11 @@ const BACKOFF_BASE: Duration = Duration::from_millis(100);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// The outbox-depth warning is repeated at most this often.
 const WARN_EVERY: Duration = Duration::from_secs(60);
+/// With nothing to write, Postgres is asked `SELECT 1` after this much silence, so a server
+/// that stopped answering shows as stalled before the next change needs it.
+const LIVENESS_EVERY: Duration = Duration::from_secs(5);
+/// The least time a schema migration gets (see `connected`).
+const MIGRATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The worker's settings (the sync flags).
 #[derive(Debug, Clone)]
@@ -27,8 +32,8 @@ pub struct WorkerConfig {
     pub(crate) batch_size: usize,
     pub(crate) interval: Duration,
     pub(crate) outbox_warn_depth: u64,
-    /// How long the final flush may take at shutdown.
-    pub(crate) shutdown_timeout: Duration,
+    /// Longest wait for one exchange with Postgres.
+    pub(crate) sync_timeout: Duration,
 }
 
 /// What the worker is built with: the store it drains, the status it reports to, the clock.
@@ -39,11 +44,15 @@ pub struct SyncWorker {
     pub(crate) config: WorkerConfig,
 }
 
-/// Starts the worker if `--postgres-url` is set. On stop it flushes the outbox until it is
-/// empty or `--shutdown-timeout` passes, then returns.
-pub fn spawn_worker(worker: SyncWorker, stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
+/// Starts the worker if `--postgres-url` is set. Once `flush` carries a deadline (the
+/// server's shutdown deadline) it flushes the outbox until it is empty or that deadline
+/// passes, whatever Postgres does, then returns; what is left stays in the outbox on disk.
+pub fn spawn_worker(
+    worker: SyncWorker,
+    flush: watch::Receiver<Option<Instant>>,
+) -> Option<JoinHandle<()>> {
     let url = worker.config.postgres_url.clone()?;
-    Some(tokio::spawn(run(worker, url, stop)))
+    Some(tokio::spawn(run(worker, url, FlushSignal::new(flush))))
 }
 
 /// `base * 2^failures`, capped, then scaled by a random factor in [0.5, 1) so that restarts
@@ -55,94 +64,222 @@ fn backoff(failures: u32) -> Duration {
     capped.mul_f64(jitter)
 }
 
-async fn connected(url: &str) -> Result<Client, SyncError> {
-    let mut client = connect(url).await?;
-    migrate(&mut client).await?;
-    Ok(client)
+/// Connects and brings the mirror's schema up to date. A migration may legitimately run a
+/// statement for up to the server-side statement timeout (30 s), so it gets at least
+/// `MIGRATION_TIMEOUT`; connecting gets `--sync-timeout`.
+async fn connected(
+    url: &str,
+    timeout: Duration,
+    flush: &mut FlushSignal,
+) -> Result<PgConnection, SyncError> {
+    let mut connection = within(connect(url), timeout, flush).await?;
+    within(
+        migrate(&mut connection),
+        timeout.max(MIGRATION_TIMEOUT),
+        flush,
+    )
+    .await?;
+    Ok(connection)
 }
 
-async fn run(state: SyncWorker, url: String, mut stop: watch::Receiver<bool>) {
-    let batch = state.config.batch_size;
-    let mut client: Option<Client> = None;
-    let mut failures: u32 = 0;
-    let mut flush_deadline: Option<Instant> = None;
-    let mut last_warning: Option<Instant> = None;
-    loop {
-        if flush_deadline.is_none() && *stop.borrow() {
-            flush_deadline = Some(Instant::now() + state.config.shutdown_timeout);
+/// The shutdown's flush request, as it arrives.
+struct FlushSignal {
+    receiver: watch::Receiver<Option<Instant>>,
+    deadline: Option<Instant>,
+    /// The server was dropped without a shutdown: no request will ever come.
+    abandoned: bool,
+}
+
+impl FlushSignal {
+    fn new(receiver: watch::Receiver<Option<Instant>>) -> Self {
+        Self {
+            receiver,
+            deadline: None,
+            abandoned: false,
         }
-        if let Some(deadline) = flush_deadline
+    }
+
+    /// The shutdown deadline, once shutdown began.
+    fn deadline(&mut self) -> Option<Instant> {
+        if self.deadline.is_none() {
+            self.deadline = *self.receiver.borrow();
+        }
+        self.deadline
+    }
+
+    fn waiting(&mut self) -> bool {
+        !self.abandoned && self.deadline().is_none()
+    }
+
+    /// Resolves when the flush request (or the server's drop) arrives.
+    async fn arrived(&mut self) {
+        if self.receiver.changed().await.is_err() {
+            self.abandoned = true;
+        }
+    }
+}
+
+/// Awaits one exchange with Postgres for at most `timeout`, and never past the shutdown
+/// deadline (which may arrive while it waits). Dropping `work` abandons the exchange; the
+/// caller then drops the connection.
+async fn within<T>(
+    work: impl Future<Output = Result<T, SyncError>>,
+    timeout: Duration,
+    flush: &mut FlushSignal,
+) -> Result<T, SyncError> {
+    let mut work = std::pin::pin!(work);
+    let give_up = Instant::now() + timeout;
+    loop {
+        let shutdown = flush.deadline();
+        let until = shutdown.map_or(give_up, |deadline| deadline.min(give_up));
+        let waiting = flush.waiting();
+        tokio::select! {
+            result = &mut work => return result,
+            () = tokio::time::sleep_until(until) => {
+                return Err(match shutdown {
+                    Some(deadline) if deadline < give_up => SyncError::ShutdownDeadline,
+                    _ => SyncError::NoAnswer(timeout),
+                });
+            }
+            () = flush.arrived(), if waiting => {}
+        }
+    }
+}
+
+async fn liveness(connection: &PgConnection) -> Result<(), SyncError> {
+    connection.simple_query("SELECT 1").await?;
+    Ok(())
+}
+
+/// The worker's state between steps.
+struct Worker {
+    state: SyncWorker,
+    connection: Option<PgConnection>,
+    failures: u32,
+    /// When Postgres last answered.
+    last_answer: Instant,
+    last_warning: Option<Instant>,
+}
+
+async fn run(state: SyncWorker, url: String, mut flush: FlushSignal) {
+    let mut worker = Worker {
+        state,
+        connection: None,
+        failures: 0,
+        last_answer: Instant::now(),
+        last_warning: None,
+    };
+    let timeout = worker.state.config.sync_timeout;
+    let batch = worker.state.config.batch_size;
+    loop {
+        if let Some(deadline) = flush.deadline()
             && Instant::now() >= deadline
         {
-            let depth = state.store.health().map_or(0, |h| h.outbox_depth);
+            let depth = worker.state.store.health().map_or(0, |h| h.outbox_depth);
             tracing::warn!(
                 pending = depth,
                 "shutdown: outbox not fully flushed; it stays on disk"
             );
             return;
         }
-        let result = match client.as_mut() {
-            Some(client) => drain_once(&state.store, client, batch).await,
-            None => match connected(&url).await {
+        let pause = match worker.connection.as_mut() {
+            None => match connected(&url, timeout, &mut flush).await {
                 Ok(fresh) => {
                     tracing::info!("postgres sync connected");
-                    client = Some(fresh);
+                    worker.connection = Some(fresh);
+                    worker.last_answer = Instant::now();
+                    worker.state.status.opened();
                     continue;
                 }
-                Err(e) => Err(e),
+                Err(e) => worker.failed(e),
             },
-        };
-        let pause = match result {
-            Ok(report) if report.entries == 0 => {
-                if flush_deadline.is_some() {
-                    tracing::info!("shutdown: outbox flushed to postgres");
-                    return;
+            Some(connection) => {
+                let drained = within(
+                    drain_once(&worker.state.store, connection, batch),
+                    timeout,
+                    &mut flush,
+                )
+                .await;
+                match drained {
+                    Ok(report) if report.entries == 0 => {
+                        if flush.deadline().is_some() {
+                            tracing::info!("shutdown: outbox flushed to postgres");
+                            return;
+                        }
+                        worker.check_liveness(timeout, &mut flush).await
+                    }
+                    Ok(report) => {
+                        worker.synced(report);
+                        Duration::ZERO
+                    }
+                    Err(e) => worker.failed(e),
                 }
-                state.config.interval
-            }
-            Ok(report) => {
-                failures = 0;
-                state
-                    .status
-                    .success(report.rows as u64, state.clock.now_ms());
-                if report.rejected > 0 {
-                    state.status.rejected(report.rejected as u64);
-                }
-                tracing::debug!(
-                    entries = report.entries,
-                    rows = report.rows,
-                    "synced a batch"
-                );
-                Duration::ZERO
-            }
-            Err(e) => {
-                failures = failures.saturating_add(1);
-                let delay = backoff(failures);
-                let message = e.to_string();
-                tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "postgres sync failed");
-                state.status.failure(&message);
-                warn_if_deep(&state, &mut last_warning);
-                client = None;
-                delay
             }
         };
         if pause.is_zero() {
             continue;
         }
-        let pause = match flush_deadline {
+        let pause = match flush.deadline() {
             Some(deadline) => pause.min(deadline.saturating_duration_since(Instant::now())),
             None => pause,
         };
+        let waiting = flush.waiting();
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
-            changed = stop.changed(), if flush_deadline.is_none() => {
-                if changed.is_err() {
-                    // The server was dropped without a shutdown: no signal will ever come,
-                    // and waiting on a closed channel would spin.
-                    return;
-                }
-            }
+            () = flush.arrived(), if waiting => {}
         }
+        if flush.abandoned {
+            return;
+        }
+    }
+}
+
+impl Worker {
+    fn synced(&mut self, report: super::DrainReport) {
+        self.failures = 0;
+        self.last_answer = Instant::now();
+        let status = &self.state.status;
+        status.success(report.rows as u64, self.state.clock.now_ms());
+        if report.rejected > 0 {
+            status.rejected(report.rejected as u64);
+        }
+        tracing::debug!(
+            entries = report.entries,
+            rows = report.rows,
+            "synced a batch"
+        );
+    }
+
+    /// The outbox is empty: asks Postgres whether it still answers if it has been silent for
+    /// a while. Returns the pause before the next step.
+    async fn check_liveness(&mut self, timeout: Duration, flush: &mut FlushSignal) -> Duration {
+        if self.last_answer.elapsed() < LIVENESS_EVERY {
+            return self.state.config.interval;
+        }
+        let Some(connection) = self.connection.as_ref() else {
+            return self.state.config.interval;
+        };
+        match within(liveness(connection), timeout, flush).await {
+            Ok(()) => {
+                self.failures = 0;
+                self.last_answer = Instant::now();
+                self.state.status.answered();
+                self.state.config.interval
+            }
+            Err(e) => self.failed(e),
+        }
+    }
+
+    /// Drops the connection (abandoning whatever it was waiting for) and returns the backoff.
+    fn failed(&mut self, error: SyncError) -> Duration {
+        self.connection = None;
+        self.failures = self.failures.saturating_add(1);
+        let delay = backoff(self.failures);
+        let message = error.to_string();
+        tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "postgres sync failed");
+        self.state.status.failure(&message, error.is_no_answer());
+        warn_if_deep(&self.state, &mut self.last_warning);
+        delay
     }
 }
 

@@ -95,6 +95,7 @@ pub async fn health(state: &Arc<Http>, _call: Call) -> Answer {
         "sync": {
             "enabled": state.config.mirror_enabled,
             "connected": state.sync.connected(),
+            "stalled": state.sync.stalled(),
             "outboxDepth": store.outbox_depth,
             "oldestPendingAgeMs": outbox_age,
             "lagMs": outbox_age.unwrap_or(0),

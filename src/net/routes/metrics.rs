@@ -29,7 +29,7 @@ pub async fn metrics(state: &Arc<Http>, _call: Call) -> Answer {
     let mut out = String::with_capacity(4096);
     let age = store.outbox_oldest_at.map_or(0, |at| (now - at).max(0));
     // (name, help, value), in the order they are listed; the gauges then the counters.
-    let gauges: [(&str, &str, u64); 14] = [
+    let gauges: [(&str, &str, u64); 15] = [
         (
             "sockets",
             "Realtime connections",
@@ -78,6 +78,11 @@ pub async fn metrics(state: &Arc<Http>, _call: Call) -> Answer {
             "sync_connected",
             "1 while the sync is connected",
             u64::from(state.sync.connected()),
+        ),
+        (
+            "sync_stalled",
+            "1 while Postgres is not answering within --sync-timeout",
+            u64::from(state.sync.stalled()),
         ),
         (
             "shedding_load",

@@ -2,6 +2,7 @@
 //! small JSON client for it.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod load;
 pub mod mirror;
 pub mod pg;
 pub mod process;

@@ -19,6 +19,8 @@ pub mod clock;
 pub mod code_text;
 pub mod config;
 pub mod domain;
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod media;
 pub mod memory;
 pub mod moderation;

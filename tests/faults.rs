@@ -22,6 +22,7 @@ use common::mirror::assert_mirror_equals_store;
 use common::pg::{client, fresh_database};
 use common::process::{Served, kill, serve_with, terminate};
 use common::proxy::Proxy;
+use common::seeded::Seeded;
 use common::wait_until;
 use napalmsky::store::Store;
 use serde_json::Value;
@@ -29,38 +30,6 @@ use tokio_util::sync::CancellationToken;
 
 /// Concurrent load workers per round.
 const WORKERS: usize = 4;
-
-/// splitmix64: enough randomness for kill moments, and replayable from the printed seed.
-struct Seeded(u64);
-
-impl Seeded {
-    fn from_env() -> Self {
-        let seed = std::env::var("NAPALMSKY_FAULT_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64
-            });
-        eprintln!("fault seed: NAPALMSKY_FAULT_SEED={seed}");
-        Self(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn between(&mut self, low: Duration, high: Duration) -> Duration {
-        let span = (high - low).as_micros() as u64;
-        low + Duration::from_micros(self.next() % span.max(1))
-    }
-}
 
 fn rounds() -> usize {
     std::env::var("NAPALMSKY_FAULT_ROUNDS")
@@ -180,7 +149,7 @@ fn replay_verify(dir: &Path, url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_moments_loses_nothing_acknowledged() {
-    let mut rng = Seeded::from_env();
+    let mut rng = Seeded::from_env("NAPALMSKY_FAULT_SEED");
     let postgres = fresh_database().await;
     if postgres.is_none() {
         eprintln!("the mirror checks are skipped; the store checks run");

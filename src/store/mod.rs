@@ -17,7 +17,7 @@
 mod auth_context;
 mod cache;
 mod change;
-mod codec;
+pub(crate) mod codec;
 mod db;
 mod error;
 mod id;

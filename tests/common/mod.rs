@@ -8,6 +8,7 @@ pub mod pg;
 pub mod process;
 pub mod proxied;
 pub mod proxy;
+pub mod seeded;
 pub mod ws;
 
 use std::path::Path;

@@ -9,7 +9,7 @@ mod query;
 mod session;
 mod transports;
 mod websocket;
-mod ws_frames;
+pub(crate) mod ws_frames;
 
 pub use transports::Transports;
 

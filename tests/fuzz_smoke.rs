@@ -45,8 +45,7 @@ struct UserV0 {
     created_at: i64,
 }
 
-#[test]
-fn record_codec_refuses_or_round_trips_any_bytes() {
+fn record_seeds() -> Vec<Vec<u8>> {
     let mut seeds = records::samples();
     let old = UserV0 {
         id: [3; 16],
@@ -59,7 +58,12 @@ fn record_codec_refuses_or_round_trips_any_bytes() {
             .to_vec(),
     );
     assert!(seeds.len() >= 4);
-    run("records", &seeds, cases(5_000), records::check);
+    seeds
+}
+
+#[test]
+fn record_codec_refuses_or_round_trips_any_bytes() {
+    run("records", &record_seeds(), cases(5_000), records::check);
 }
 
 /// A masked client frame.
@@ -81,8 +85,7 @@ fn frame(opcode: u8, fin: bool, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
     out
 }
 
-#[test]
-fn websocket_frames_decode_the_same_however_they_arrive() {
+fn frame_seeds() -> Vec<Vec<u8>> {
     let mask = [0x12, 0x34, 0x56, 0x78];
     let text = frame(1, true, b"42[\"queue:join\"]", mask);
     let ping = frame(9, true, b"probe", mask);
@@ -92,20 +95,22 @@ fn websocket_frames_decode_the_same_however_they_arrive() {
     let first = frame(1, false, b"42[\"room:chat\",", mask);
     let last = frame(0, true, b"{\"text\":\"hi\"}]", mask);
     let too_large = frame(1, true, &[b'a'; 5000], mask);
-    let seeds: Vec<Vec<u8>> = vec![
+    vec![
         [vec![7], text.clone(), ping.clone(), pong].concat(),
         [vec![1], first.clone(), ping, last.clone(), close].concat(),
         [vec![200], long, text.clone()].concat(),
         [vec![3], first, text, last].concat(),
         [vec![9], too_large].concat(),
-    ];
-    run("ws_frames", &seeds, cases(10_000), ws_frames::check);
+    ]
 }
 
 #[test]
-fn json_routes_answer_json_and_never_fail_inside_whatever_the_body() {
-    let mut harness = http_bodies::Harness::start();
-    // Valid-looking bodies (the route byte picks the route: 13 routes).
+fn websocket_frames_decode_the_same_however_they_arrive() {
+    run("ws_frames", &frame_seeds(), cases(10_000), ws_frames::check);
+}
+
+/// Valid-looking bodies for every route (the first byte picks the route: 13 routes).
+fn body_seeds() -> Vec<Vec<u8>> {
     let bodies: [&[u8]; 8] = [
         br#"{"name":"Ann","gender":"female","inviteCode":"ABCD1234","referralCode":"x"}"#,
         br#"{"sessionToken":"00000000-0000-0000-0000-000000000000","email":"a@b.c","password":"password1"}"#,
@@ -116,10 +121,34 @@ fn json_routes_answer_json_and_never_fail_inside_whatever_the_body() {
         br#"{"action":"ban","notes":"n","targetUserId":"00000000-0000-0000-0000-000000000000"}"#,
         br#"[1,{"a":[null,true,1e400,"\ud800"]},"x"]"#,
     ];
-    let seeds: Vec<Vec<u8>> = (0..13u8)
+    (0..13u8)
         .flat_map(|route| bodies.iter().map(move |body| [&[route][..], body].concat()))
-        .collect();
-    run("http_bodies", &seeds, cases(600), |input| {
+        .collect()
+}
+
+#[test]
+fn json_routes_answer_json_and_never_fail_inside_whatever_the_body() {
+    let mut harness = http_bodies::Harness::start();
+    run("http_bodies", &body_seeds(), cases(600), |input| {
         harness.check(input)
     });
+}
+
+/// Writes the seeds above into `fuzz/seeds/<target>/` for the cargo-fuzz targets:
+/// `cargo test --test fuzz_smoke write_fuzz_seeds -- --ignored`.
+#[test]
+#[ignore = "writes files; run by hand when the seeds change"]
+fn write_fuzz_seeds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    for (target, seeds) in [
+        ("records", record_seeds()),
+        ("ws_frames", frame_seeds()),
+        ("http_bodies", body_seeds()),
+    ] {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, seed) in seeds.iter().enumerate() {
+            std::fs::write(dir.join(format!("seed-{i:03}")), seed).unwrap();
+        }
+    }
 }

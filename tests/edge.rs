@@ -68,6 +68,27 @@ async fn root_and_live_stats() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_live_counts_a_new_socket_at_once_not_at_the_next_tick() {
+    // A presence tick far away: only an exact count can see the user in time.
+    let server =
+        TestServer::start_with(|c| c.realtime.presence_interval = Duration::from_secs(3600)).await;
+    let online = || async { server.get("/stats/live", None).await.body["onlineUsers"].clone() };
+    assert_eq!(online().await, 0);
+    let (mut ws, _) = common::ws::authenticated(&server).await;
+    assert_eq!(online().await, 1, "counted as auth:success is sent");
+    common::ws::send(&mut ws, "42[\"presence:leave\"]").await;
+    common::wait_until(5, "presence:leave to be counted", || async {
+        online().await == 0
+    })
+    .await;
+    common::ws::send(&mut ws, "42[\"presence:join\"]").await;
+    common::wait_until(5, "presence:join to be counted", || async {
+        online().await == 1
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_has_the_original_shape_and_real_store_numbers() {
     let server = TestServer::start().await;
     let (_, token) = server.guest("Ann").await;

@@ -92,15 +92,14 @@ impl Hub {
     }
 
     pub fn handle(&self, now: i64, command: Command) -> Vec<Effect> {
-        lock(&self.domain).handle(now, command)
+        self.with_domain_mut(|domain| domain.handle(now, command))
     }
 
     pub fn tick(&self, now: i64) -> Vec<Effect> {
-        let mut domain = lock(&self.domain);
-        match domain.next_deadline() {
+        self.with_domain_mut(|domain| match domain.next_deadline() {
             Some(deadline) if deadline <= now => domain.tick(now),
             _ => Vec::new(),
-        }
+        })
     }
 
     /// Read access to the domain for queries (`/room/queue`, counts, cooldowns).
@@ -108,8 +107,14 @@ impl Hub {
         read(&lock(&self.domain))
     }
 
+    /// Every change to the domain goes through here, so the online count `/stats/live`
+    /// reads is stored before the lock is released: exact, and O(1) to read.
     pub fn with_domain_mut<R>(&self, write: impl FnOnce(&mut Domain) -> R) -> R {
-        write(&mut lock(&self.domain))
+        let mut domain = lock(&self.domain);
+        let result = write(&mut domain);
+        self.online_users
+            .store(domain.online_users(), Ordering::Relaxed);
+        result
     }
 
     /// Live counts: O(users) under the domain lock, for operators (`/health`, `/metrics`).
@@ -117,16 +122,11 @@ impl Hub {
         lock(&self.domain).counts()
     }
 
-    /// Online users as of the last presence tick: `/stats/live` is public (the landing page
-    /// polls it), so it must not cost an O(users) scan per request.
+    /// Online users, exact as of the last domain change: `/stats/live` is public (the
+    /// landing page polls it), so it reads an atomic instead of scanning users or taking the
+    /// domain lock.
     pub fn online_users(&self) -> usize {
         self.online_users.load(Ordering::Relaxed)
-    }
-
-    /// Refreshes `online_users` (once per presence tick).
-    pub fn refresh_online_users(&self) {
-        let online = lock(&self.domain).counts().online_users;
-        self.online_users.store(online, Ordering::Relaxed);
     }
 
     /// Queues `frame` for each socket; returns the sockets that had to be dropped.

@@ -42,9 +42,6 @@ pub fn spawn_tickers(realtime: Arc<Realtime>, mut stop: watch::Receiver<bool>) {
         loop {
             tokio::select! {
                 _ = presence.tick() => {
-                    // Counted before the broadcast goes out, so a client that reacts to an
-                    // update with `/stats/live` sees the same state.
-                    realtime.refresh_online_users();
                     broadcast_presence(&realtime);
                 }
                 _ = timers.tick() => {

@@ -240,6 +240,11 @@ impl Domain {
         self.presence.get(user).and_then(|u| u.room)
     }
 
+    /// Users online with a live socket (`/stats/live`): O(1), exact after every command.
+    pub fn online_users(&self) -> usize {
+        self.presence.online_count()
+    }
+
     /// Sizes of the live state. O(users): meant for monitoring, not the hot path.
     pub fn counts(&self) -> Counts {
         let mut c = Counts {

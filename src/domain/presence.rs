@@ -26,11 +26,18 @@ pub(crate) struct UserState {
     pub room: Option<RoomId>,
     /// End of the disconnect grace, while the user has no socket.
     pub grace_until: Option<i64>,
+    /// Whether `Presence::online_count` counts this user (kept by `Presence::sync`).
+    counted_online: bool,
 }
 
 impl UserState {
     pub(crate) fn connected(&self) -> bool {
         !self.sockets.is_empty()
+    }
+
+    /// Online as `/stats/live` counts it: the flag, and a live socket.
+    fn counts_online(&self) -> bool {
+        self.online && self.connected()
     }
 
     /// Can be found in the queue and invited right now.
@@ -44,6 +51,8 @@ pub(crate) struct Presence {
     users: FastMap<UserId, UserState>,
     sockets: FastMap<SocketId, UserId>,
     listed: BTreeMap<UserId, Arc<Profile>>,
+    /// Users that `counts_online`, kept exact at every change so `/stats/live` is O(1).
+    online_count: usize,
 }
 
 impl Presence {
@@ -88,6 +97,7 @@ impl Presence {
                         available: false,
                         room: None,
                         grace_until: None,
+                        counted_online: false,
                     },
                 );
             }
@@ -141,6 +151,9 @@ impl Presence {
     /// Drops the user and any sockets it still had.
     pub(crate) fn remove_user(&mut self, user: &UserId) -> Option<UserState> {
         let state = self.users.remove(user)?;
+        if state.counted_online {
+            self.online_count -= 1;
+        }
         for socket in &state.sockets {
             self.sockets.remove(socket);
         }
@@ -164,8 +177,25 @@ impl Presence {
         self.listed.len()
     }
 
-    /// Re-derives the user's membership in the `listed` index after any change.
+    /// Users online with a live socket, exact after every change.
+    pub(crate) fn online_count(&self) -> usize {
+        self.online_count
+    }
+
+    /// Re-derives the user's membership in the `listed` index and the online count after
+    /// any change.
     fn sync(&mut self, user: &UserId) {
+        if let Some(state) = self.users.get_mut(user) {
+            let online = state.counts_online();
+            if online != state.counted_online {
+                state.counted_online = online;
+                if online {
+                    self.online_count += 1;
+                } else {
+                    self.online_count -= 1;
+                }
+            }
+        }
         match self.users.get(user).filter(|state| state.listed()) {
             Some(state) => {
                 self.listed.insert(*user, state.profile.clone());

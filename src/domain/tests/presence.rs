@@ -128,3 +128,38 @@ fn authenticating_another_socket_resets_availability_like_the_original() {
     let (_, fx) = h.connect_fx(1);
     assert_eq!(presence(&fx), vec![(uid(1), true, false)]);
 }
+
+/// The O(1) online count `/stats/live` reads agrees with a full recount after every command
+/// of a seeded random walk through joins, leaves, calls, closes and grace expiries.
+#[test]
+fn the_online_count_is_exact_after_every_change() {
+    let mut h = H::new();
+    let mut rng = crate::test_rng::Rng(7);
+    let mut sockets: Vec<(u8, u64)> = Vec::new();
+    for step in 0..3_000 {
+        let user = (rng.below(12) + 1) as u8;
+        let mine: Vec<u64> = sockets
+            .iter()
+            .filter(|(u, _)| *u == user)
+            .map(|(_, s)| *s)
+            .collect();
+        match (rng.below(7), mine.first()) {
+            (0, _) | (_, None) => sockets.push((user, h.connect(user))),
+            (1, Some(&s)) => drop(h.run(Command::PresenceJoin { socket: s })),
+            (2, Some(&s)) => drop(h.run(Command::PresenceLeave { socket: s })),
+            (3, Some(&s)) => drop(h.run(Command::QueueJoin { socket: s })),
+            (4, Some(&s)) => drop(h.run(Command::QueueLeave { socket: s })),
+            (5, Some(&s)) => {
+                sockets.retain(|(_, other)| *other != s);
+                drop(h.run(Command::SocketClosed { socket: s }));
+            }
+            (_, Some(_)) => drop(h.advance(rng.below(8_000) as i64)),
+        }
+        assert_eq!(
+            h.d.online_users(),
+            h.d.counts().online_users,
+            "after step {step}"
+        );
+    }
+    assert!(h.d.counts().users_tracked > 0);
+}

@@ -20,8 +20,9 @@ pub enum Paywall {
 #[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Matchmaking rules")]
 pub struct RulesConfig {
-    /// How long a call invite waits for an answer.
-    #[arg(long, env = "NAPALMSKY_INVITE_TTL", default_value = "20s", value_parser = positive_duration)]
+    /// How long the server keeps an unanswered call invite (a net for vanished clients;
+    /// longer than the client's own 20 s flow, extended by each `call:extend-wait`).
+    #[arg(long, env = "NAPALMSKY_INVITE_TTL", default_value = "45s", value_parser = positive_duration)]
     pub invite_ttl: Duration,
 
     /// How many times `call:extend-wait` may extend one invite.

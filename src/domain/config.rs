@@ -8,8 +8,10 @@ use serde_json::Value;
 /// Every limit the realtime domain enforces. Times are milliseconds, call lengths seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainConfig {
-    /// How long an invite waits for an answer before the server expires it (original: 20 s,
-    /// advisory only on the client).
+    /// How long an unanswered invite lives on the server: a safety net for vanished
+    /// clients, longer than the client's own 20 s flow (the callee's dialog declines by
+    /// itself at 0; the caller is offered "Keep waiting" at 20 s), so the server never ends
+    /// an invite the client is still handling. The original never expired invites.
     pub invite_ttl_ms: i64,
     /// Added to an invite's expiry by each `call:extend-wait`.
     pub invite_extension_ms: i64,
@@ -45,7 +47,7 @@ pub struct DomainConfig {
 impl Default for DomainConfig {
     fn default() -> Self {
         Self {
-            invite_ttl_ms: 20_000,
+            invite_ttl_ms: 45_000,
             invite_extension_ms: 20_000,
             invite_max_extensions: 3,
             min_call_seconds: 60,
@@ -117,7 +119,7 @@ mod tests {
     #[test]
     fn defaults_match_the_original() {
         let c = DomainConfig::default();
-        assert_eq!(c.invite_ttl_ms, 20_000);
+        assert_eq!(c.invite_ttl_ms, 45_000, "past the client's 20 s dialog");
         assert_eq!(c.call_cooldown_ms, 86_400_000);
         assert_eq!(c.rescind_cooldown_ms, 3_600_000);
         assert_eq!((c.min_call_seconds, c.max_call_seconds), (60, 1800));

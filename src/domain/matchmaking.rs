@@ -17,6 +17,10 @@ use super::invites::Invite;
 use super::rooms::{Member, Room};
 use super::timers::Timer;
 
+/// The callee's answer dialog, as `call:notify`'s `ttlMs`: the original's 20 s, which the
+/// client counts down (declining by itself at 0). The server's own expiry is later.
+const CALLEE_DIALOG_MS: i64 = 20_000;
+
 fn declined(invite_id: &InviteId, why: &str) -> Option<Value> {
     Some(json!({ "inviteId": format_id(invite_id), "reason": why }))
 }
@@ -110,7 +114,7 @@ impl Domain {
             "inviteId": format_id(&id),
             "fromUser": from_user,
             "requestedSeconds": seconds,
-            "ttlMs": self.config.invite_ttl_ms,
+            "ttlMs": CALLEE_DIALOG_MS,
         });
         out.send(self.all_sockets(&to), event::CALL_NOTIFY, Some(payload));
     }

@@ -68,7 +68,7 @@ fn next_deadline_tracks_the_earliest_timer() {
     let a = h.ready(1);
     h.ready(2);
     h.invite_id(a, 2);
-    assert_eq!(h.d.next_deadline(), Some(T0 + 20_000));
+    assert_eq!(h.d.next_deadline(), Some(T0 + 45_000));
     h.now += 1_000;
     let b = h.d.sockets_of(&uid(2))[0];
     h.run(Command::SocketClosed { socket: b });

@@ -35,7 +35,7 @@ fn an_invite_notifies_every_callee_socket_with_the_exact_payload() {
     assert!(payloads(&fx, a, "call:declined").is_empty());
     assert!(presence(&fx).is_empty());
     assert_eq!(h.d.counts().pending_invites, 1);
-    assert_eq!(h.d.next_deadline(), Some(T0 + 20_000));
+    assert_eq!(h.d.next_deadline(), Some(T0 + 45_000));
 }
 
 #[test]

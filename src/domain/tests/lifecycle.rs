@@ -12,7 +12,7 @@ fn an_unanswered_invite_expires_on_the_server_at_its_ttl() {
     let a = h.ready(1);
     let b = h.ready(2);
     let id = h.invite_id(a, 2);
-    assert!(h.advance(19_999).is_empty());
+    assert!(h.advance(44_999).is_empty());
     let fx = h.advance(1);
     assert_eq!(
         one(&fx, a, "call:declined"),
@@ -24,7 +24,7 @@ fn an_unanswered_invite_expires_on_the_server_at_its_ttl() {
     );
     // An expiry is nobody's refusal: the short (rescind) cooldown.
     let (x, y) = pair_key(uid(1), uid(2));
-    assert_eq!(cooldowns(&fx), vec![(x, y, T0 + 20_000 + HOUR)]);
+    assert_eq!(cooldowns(&fx), vec![(x, y, T0 + 45_000 + HOUR)]);
     assert_eq!(h.d.counts().pending_invites, 0);
     assert_eq!(h.d.next_deadline(), None);
     // Accepting it now fails cleanly.
@@ -41,7 +41,8 @@ fn the_ttl_is_configurable() {
     let a = h.ready(1);
     h.ready(2);
     let fx = h.invite(a, 2, json!(300));
-    assert_eq!(all_payloads(&fx, "call:notify")[0]["ttlMs"], 5000);
+    // The callee's dialog keeps the original's 20 s whatever the server's net is.
+    assert_eq!(all_payloads(&fx, "call:notify")[0]["ttlMs"], 20000);
     assert_eq!(declined_reason(&h.advance(5_000), a), "timeout");
 }
 
@@ -60,8 +61,8 @@ fn extend_wait_pushes_the_expiry_back_and_tells_the_callee() {
         one(&fx, b, "call:wait-extended"),
         json!({"extraSeconds": 20})
     );
-    assert_eq!(h.d.next_deadline(), Some(T0 + 40_000));
-    assert!(h.advance(24_999).is_empty());
+    assert_eq!(h.d.next_deadline(), Some(T0 + 65_000));
+    assert!(h.advance(49_999).is_empty());
     assert_eq!(declined_reason(&h.advance(1), a), "timeout");
 }
 
@@ -81,7 +82,7 @@ fn extend_wait_is_bounded() {
     let fx = h.run(extend);
     assert_eq!(error(&fx, a), "This invite cannot be extended any further");
     assert!(all_payloads(&fx, "call:wait-extended").is_empty());
-    assert_eq!(h.d.next_deadline(), Some(T0 + 80_000));
+    assert_eq!(h.d.next_deadline(), Some(T0 + 105_000));
 }
 
 #[test]
@@ -223,4 +224,37 @@ fn a_later_shorter_cooldown_never_shortens_a_longer_one() {
     // And a shorter load does not shorten it either.
     h.d.load_cooldown(uid(1), uid(2), T0 + HOUR);
     assert_eq!(h.d.cooldown_until(&uid(1), &uid(2), T0), Some(T0 + DAY));
+}
+
+/// The web client's own timers with the default TTL: the callee's dialog declines by itself
+/// at 20 s; a caller who chooses "Keep waiting" at 20 s keeps the invite open, and the
+/// callee can still accept it after the first TTL would have passed.
+#[test]
+fn the_clients_20_second_flow_runs_inside_the_servers_ttl() {
+    // The callee's dialog runs out: the client declines, the server has not expired it.
+    let mut h = H::new();
+    let a = h.ready(1);
+    let b = h.ready(2);
+    let id = h.invite_id(a, 2);
+    assert!(h.advance(20_000).is_empty(), "no server expiry at 20 s");
+    let fx = h.decline(b, id);
+    assert_eq!(declined_reason(&fx, a), "user_declined");
+
+    // The caller keeps waiting at 20 s: the callee is told, the invite stays open past 45 s.
+    let mut h = H::new();
+    let a = h.ready(1);
+    let b = h.ready(2);
+    let id = h.invite_id(a, 2);
+    assert!(h.advance(20_000).is_empty());
+    let fx = h.run(Command::ExtendWait {
+        socket: a,
+        to: Some(uid(2)),
+    });
+    assert_eq!(
+        one(&fx, b, "call:wait-extended"),
+        json!({"extraSeconds": 20})
+    );
+    assert!(h.advance(30_000).is_empty(), "still open at 50 s");
+    let fx = h.accept(b, id, json!(300));
+    assert_eq!(payloads(&fx, a, "call:start").len(), 1);
 }

@@ -2,8 +2,8 @@
 //!
 //! The worker takes whatever queued up, writes it concurrently (so the store's writer commits
 //! it in one group commit), and reports each committed call back to the domain as
-//! `Command::CallRecorded`: the domain, not this file, turns it into `metrics:update` and
-//! `qr:unlocked`, in the same order as every other effect.
+//! `Command::CallRecorded`: the domain, not this file, turns it into `metrics:update`,
+//! `qr:unlocked` and `session:finalized`, in the same order as every other effect.
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::calls::{CallOutcome, FinishedCall, record_finished_call};
 use crate::clock::SharedClock;
-use crate::domain::{CallRecord, CallReport, Command, Durable, LastCall, UserMetrics};
+use crate::domain::{CallRecord, CallReport, Command, Durable, LastCall, SocketId, UserMetrics};
 use crate::store::Store;
 
 /// Durable effects waiting for the worker. The store's writer takes up to 4,096 operations
@@ -82,25 +82,25 @@ pub async fn run(
         if received == 0 {
             return;
         }
-        for outcome in write_batch(&store, &clock, batch.drain(..)).await {
-            report(Command::CallRecorded(call_report(outcome)));
+        for recorded in write_batch(&store, &clock, batch.drain(..)).await {
+            report(Command::CallRecorded(recorded));
         }
     }
 }
 
-/// Writes the effects concurrently; returns the outcomes of the finished calls, in order.
+/// Writes the effects concurrently; returns the reports of the finished calls, in order.
 async fn write_batch(
     store: &Arc<Store>,
     clock: &SharedClock,
     effects: impl Iterator<Item = Durable>,
-) -> Vec<CallOutcome> {
+) -> Vec<CallReport> {
     let mut writes = JoinSet::new();
     for (order, durable) in effects.enumerate() {
         let store = store.clone();
         let now = clock.now_ms();
         writes.spawn(async move { (order, write(&store, durable, now).await) });
     }
-    let mut outcomes: Vec<(usize, CallOutcome)> = Vec::new();
+    let mut outcomes: Vec<(usize, CallReport)> = Vec::new();
     while let Some(joined) = writes.join_next().await {
         match joined {
             Ok((order, Some(outcome))) => outcomes.push((order, outcome)),
@@ -112,8 +112,8 @@ async fn write_batch(
     outcomes.into_iter().map(|(_, outcome)| outcome).collect()
 }
 
-/// One durable effect; a finished call's outcome when it was written.
-async fn write(store: &Store, durable: Durable, now: i64) -> Option<CallOutcome> {
+/// One durable effect; a finished call's report once its write is over.
+async fn write(store: &Store, durable: Durable, now: i64) -> Option<CallReport> {
     match durable {
         Durable::Cooldown { a, b, until } => {
             if let Err(e) = store.write(move |tx| tx.extend_cooldown(a, b, until)).await {
@@ -122,17 +122,18 @@ async fn write(store: &Store, durable: Durable, now: i64) -> Option<CallOutcome>
             None
         }
         Durable::CallFinished(record) => {
+            let (session_id, finalize_to) = (record.session_id.clone(), record.finalize_to.clone());
             let call = finished_call(record);
-            match store
+            let stored = store
                 .write(move |tx| record_finished_call(tx, &call, now))
-                .await
-            {
-                Ok(outcome) => Some(outcome),
-                Err(e) => {
-                    tracing::error!(error = %e, "could not store a finished call");
-                    None
-                }
-            }
+                .await;
+            let outcome = stored.unwrap_or_else(|e| {
+                // The store now refuses every write and `/health` says degraded; the call is
+                // still finalized for its room, so no client waits for an end that never comes.
+                tracing::error!(error = %e, "could not store a finished call");
+                CallOutcome::default()
+            });
+            Some(call_report(outcome, session_id, finalize_to))
         }
     }
 }
@@ -156,8 +157,10 @@ fn finished_call(record: CallRecord) -> FinishedCall {
 }
 
 /// The stored counters, in the domain's terms.
-fn call_report(outcome: CallOutcome) -> CallReport {
+fn call_report(outcome: CallOutcome, session_id: String, finalize_to: Vec<SocketId>) -> CallReport {
     CallReport {
+        session_id,
+        finalize_to,
         metrics: outcome
             .metrics
             .into_iter()
@@ -227,6 +230,7 @@ mod tests {
             record_history: true,
             record_completion: true,
             reason: EndReason::Ended,
+            finalize_to: vec![room.into()],
         })
     }
 

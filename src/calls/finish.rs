@@ -37,7 +37,7 @@ pub struct Metrics {
     pub last_sessions: Vec<LastSession>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CallOutcome {
     pub metrics: Vec<Metrics>,
     /// Users whose QR code this call unlocked, with their completed-session count.

@@ -204,8 +204,8 @@ impl Domain {
 
     /// The one end path. Duration is whole seconds since the start, capped at agreed + grace.
     /// Emits the cooldown (only for calls of at least `history_min_seconds`), the
-    /// `CallFinished` record, `session:finalized` to both members, and leaves both users out
-    /// of the room and unavailable.
+    /// `CallFinished` record (whose commit later sends `session:finalized` to the room's
+    /// sockets, see `reports`), and leaves both users out of the room and unavailable.
     pub(crate) fn end_room(
         &mut self,
         now: i64,
@@ -243,12 +243,8 @@ impl Domain {
             record_history,
             record_completion: duration >= self.config.completion_min_seconds,
             reason,
+            finalize_to: to,
         }));
-        out.send(
-            to,
-            event::SESSION_FINALIZED,
-            Some(json!({ "sessionId": session_id })),
-        );
         for user in [room.caller.user, room.callee.user] {
             self.presence.set_room(&user, None);
             let online = self.online_flag(&user);

@@ -80,6 +80,9 @@ pub struct CallRecord {
     /// `duration >= completion_min_seconds`: record a session completion for both users.
     pub record_completion: bool,
     pub reason: EndReason,
+    /// The sockets in the room when it ended: they get `session:finalized` once the call is
+    /// stored (`Command::CallRecorded`), so a client that then reads its history finds it.
+    pub finalize_to: Vec<SocketId>,
 }
 
 /// Shorthands for building effect lists; an empty recipient list emits nothing.

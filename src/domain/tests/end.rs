@@ -25,9 +25,12 @@ fn call_end_finishes_the_call_for_both() {
     assert_eq!(r.messages.len(), 1);
     let (x, y) = pair_key(uid(1), uid(2));
     assert_eq!(cooldowns(&fx), vec![(x, y, T0 + 95_700 + DAY)]);
+    // Finalized only once the call is stored (the history is there when it arrives).
+    assert!(recipients(&fx, "session:finalized").is_empty());
+    let stored = h.stored(&fx);
     let fin = json!({"sessionId": r.session_id});
-    assert_eq!(one(&fx, c.a, "session:finalized"), fin);
-    assert_eq!(one(&fx, c.b, "session:finalized"), fin);
+    assert_eq!(one(&stored, c.a, "session:finalized"), fin);
+    assert_eq!(one(&stored, c.b, "session:finalized"), fin);
     // Room gone, timers gone, users out of the room.
     assert_eq!(h.d.counts().rooms, 0);
     assert_eq!(h.d.next_deadline(), None);
@@ -72,7 +75,7 @@ fn a_call_shorter_than_the_history_minimum_costs_no_cooldown() {
     assert!(!r.record_history && !r.record_completion);
     assert!(cooldowns(&fx).is_empty());
     assert_eq!(h.d.cooldown_until(&uid(1), &uid(2), h.now), None);
-    assert_eq!(payloads(&fx, c.a, "session:finalized").len(), 1);
+    assert_eq!(payloads(&h.stored(&fx), c.a, "session:finalized").len(), 1);
 }
 
 #[test]
@@ -121,8 +124,9 @@ fn the_server_closes_a_room_at_agreed_length_plus_grace() {
     assert_eq!(r.duration_seconds, 310);
     assert!(r.record_history && r.record_completion);
     assert_eq!(cooldowns(&fx).len(), 1);
-    assert_eq!(payloads(&fx, c.a, "session:finalized").len(), 1);
-    assert_eq!(payloads(&fx, c.b, "session:finalized").len(), 1);
+    let stored = h.stored(&fx);
+    assert_eq!(payloads(&stored, c.a, "session:finalized").len(), 1);
+    assert_eq!(payloads(&stored, c.b, "session:finalized").len(), 1);
     assert_eq!(h.d.counts().rooms, 0);
     assert_eq!(h.d.next_deadline(), None);
 }
@@ -193,6 +197,7 @@ fn session_finalized_goes_to_the_joined_sockets() {
     });
     h.now += 10_000;
     let fx = h.end(c.b, c.room);
-    assert_eq!(recipients(&fx, "session:finalized"), vec![c.a, c.b]);
-    assert!(payloads(&fx, a_main_tab, "session:finalized").is_empty());
+    let stored = h.stored(&fx);
+    assert_eq!(recipients(&stored, "session:finalized"), vec![c.a, c.b]);
+    assert!(payloads(&stored, a_main_tab, "session:finalized").is_empty());
 }

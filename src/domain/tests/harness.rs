@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::domain::{
-    CallRecord, Command, Domain, DomainConfig, Durable, Effect, InviteId, Profile, RoomId,
-    SocketId, UserId, parse_id, sequential_ids,
+    CallRecord, CallReport, Command, Domain, DomainConfig, Durable, Effect, InviteId, Profile,
+    RoomId, SocketId, UserId, parse_id, sequential_ids,
 };
 
 /// A fixed start time, far from 0 so that "0" bugs show.
@@ -151,6 +151,17 @@ impl H {
             socket,
             room_id: Some(room),
         })
+    }
+
+    /// What the persistence worker does once the call in `fx` is stored: reports it back
+    /// (without stored counters); returns the effects, `session:finalized` among them.
+    pub fn stored(&mut self, fx: &[Effect]) -> Vec<Effect> {
+        let r = record(fx);
+        self.run(Command::CallRecorded(CallReport {
+            session_id: r.session_id,
+            finalize_to: r.finalize_to,
+            ..CallReport::default()
+        }))
     }
 
     pub fn chat(&mut self, socket: SocketId, room: RoomId, text: &str) -> Vec<Effect> {

@@ -1,0 +1,131 @@
+//! The server's control socket: `<data-dir>/control.sock`, a Unix socket that only the
+//! server's own user (or root) may use, never the public port. It exists because redb lets
+//! one process hold the database: a backup of a running server has to be written by it.
+//!
+//! One connection at a time, one request each, so two backups never run together. The
+//! snapshot runs on the blocking pool; the async threads only wait for it.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::watch;
+
+use super::error::BackupError;
+use super::protocol::{Answer, MAX_REQUEST, Request, SOCKET_FILE, read_line};
+use super::stage::{clear_staging, now_ms, stage};
+use crate::media::Uploads;
+use crate::store::Store;
+
+/// A client has this long to send its request line.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a backup needs from the running server.
+struct ControlHandles {
+    store: Arc<Store>,
+    uploads: Uploads,
+    data_dir: PathBuf,
+}
+
+/// Serves the control socket until `stopped` turns true, then removes the socket file.
+/// A socket that cannot be bound (a data directory path too long for a socket address, a
+/// read-only file system) is logged and the server runs without it.
+pub async fn serve_control(
+    store: Arc<Store>,
+    uploads: Uploads,
+    data_dir: PathBuf,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let handles = ControlHandles {
+        store,
+        uploads,
+        data_dir,
+    };
+    let path = handles.data_dir.join(SOCKET_FILE);
+    let listener = match bind(&path) {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "control socket unavailable: `napalmsky backup` cannot reach this server");
+            return;
+        }
+    };
+    // This process holds the store, so no other can be using what an earlier run staged.
+    clear_staging(&handles.data_dir);
+    tracing::info!(path = %path.display(), "control socket listening");
+    let handles = Arc::new(handles);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.changed() => break,
+        };
+        match accepted {
+            Ok((stream, _)) => serve_one(stream, &handles).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "control socket accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Binds the socket in place of one a previous run left (this process holds the data
+/// directory, so nobody else is listening on it) and makes it owner-only.
+fn bind(path: &Path) -> std::io::Result<UnixListener> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+async fn serve_one(stream: UnixStream, handles: &Arc<ControlHandles>) {
+    // The file mode already keeps others out; the peer's uid is checked as well, since the
+    // mode is set just after bind.
+    let allowed = stream.peer_cred().is_ok_and(|cred| {
+        let uid = cred.uid();
+        uid == 0 || uid == rustix::process::geteuid().as_raw()
+    });
+    let (read, mut write) = stream.into_split();
+    let answer = if allowed {
+        let mut read = BufReader::new(read);
+        match tokio::time::timeout(REQUEST_TIMEOUT, read_line(&mut read, MAX_REQUEST)).await {
+            Err(_) => Answer::error("no request line within the time allowed"),
+            Ok(Err(e)) => Answer::error(e.to_string()),
+            Ok(Ok(line)) => match serde_json::from_slice::<Request>(&line) {
+                Ok(Request::Backup) => backup(handles).await,
+                Err(e) => Answer::error(format!("bad request: {e}")),
+            },
+        }
+    } else {
+        Answer::error("permission denied")
+    };
+    if let Err(e) = write.write_all(&answer.to_line()).await {
+        tracing::warn!(error = %e, "control socket client went away before the answer");
+    }
+}
+
+async fn backup(handles: &Arc<ControlHandles>) -> Answer {
+    let paused = handles.uploads.pause_removals().await;
+    let now = now_ms();
+    let staging = handles.clone();
+    let staged =
+        tokio::task::spawn_blocking(move || stage(&staging.data_dir, &staging.store, paused, now))
+            .await
+            .unwrap_or_else(|e| Err(BackupError::Server(e.to_string())));
+    match staged {
+        Ok(dir) => {
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+            Answer::staged(name.unwrap_or_default())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "backup failed");
+            Answer::error(e.to_string())
+        }
+    }
+}

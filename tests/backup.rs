@@ -117,6 +117,7 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it(
     let to = backups.path().join("nightly");
     let ran = backup(server.dir.path(), &to).await;
     let during = acknowledged.lock().unwrap().len() - before.len();
+    assert!(during > 0, "writes went on while the backup ran");
     stop.store(true, Ordering::SeqCst);
     for writer in writers {
         writer.await.unwrap();

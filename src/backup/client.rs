@@ -7,7 +7,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 
 use super::error::BackupError;
-use super::protocol::{Answer, MAX_ANSWER, Request, SOCKET_FILE, read_line};
+use super::protocol::{Answer, MAX_ANSWER, Op, Request, SOCKET_FILE, read_line};
 use super::stage::staged_path;
 
 /// The staged backup the server wrote, or `None` when no server answers on the data
@@ -27,8 +27,8 @@ pub async fn ask_server_for_backup(data_dir: &Path) -> Result<Option<PathBuf>, B
         }
     };
     let (read, mut write) = stream.into_split();
-    let mut request =
-        serde_json::to_vec(&Request::Backup).map_err(|e| BackupError::Protocol(e.to_string()))?;
+    let mut request = serde_json::to_vec(&Request { op: Op::Backup })
+        .map_err(|e| BackupError::Protocol(e.to_string()))?;
     request.push(b'\n');
     write
         .write_all(&request)

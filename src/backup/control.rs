@@ -15,7 +15,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 
 use super::error::BackupError;
-use super::protocol::{Answer, MAX_REQUEST, Request, SOCKET_FILE, read_line};
+use super::protocol::{Answer, MAX_REQUEST, Op, Request, SOCKET_FILE, read_line};
 use super::stage::{clear_staging, now_ms, stage};
 use crate::media::Uploads;
 use crate::store::Store;
@@ -98,7 +98,7 @@ async fn serve_one(stream: UnixStream, handles: &Arc<ControlHandles>) {
             Err(_) => Answer::error("no request line within the time allowed"),
             Ok(Err(e)) => Answer::error(e.to_string()),
             Ok(Ok(line)) => match serde_json::from_slice::<Request>(&line) {
-                Ok(Request::Backup) => backup(handles).await,
+                Ok(Request { op: Op::Backup }) => backup(handles).await,
                 Err(e) => Answer::error(format!("bad request: {e}")),
             },
         }

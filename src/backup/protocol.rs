@@ -14,9 +14,18 @@ pub const MAX_REQUEST: u64 = 1024;
 /// Longest answer line read.
 pub const MAX_ANSWER: u64 = 64 * 1024;
 
+/// A request: an operation and nothing else (unknown members are refused, so a client
+/// expecting a newer option is told instead of ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", deny_unknown_fields)]
-pub enum Request {
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub op: Op,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Op {
+    /// Stage a backup in `<data-dir>/.backups/` and name its folder.
     Backup,
 }
 
@@ -87,7 +96,7 @@ mod tests {
         let line = read_line(&mut short, MAX_REQUEST).await.unwrap_or_default();
         assert_eq!(
             serde_json::from_slice::<Request>(&line).ok(),
-            Some(Request::Backup)
+            Some(Request { op: Op::Backup })
         );
 
         let long = vec![b'x'; 2000];

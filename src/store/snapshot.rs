@@ -168,7 +168,6 @@ impl EntryHasher {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use super::*;
@@ -178,7 +177,7 @@ mod tests {
     #[test]
     fn a_copy_holds_every_table_with_the_same_digests() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let clock = Arc::new(ManualClock::new(1_000));
+        let clock = ManualClock::starting_at(1_000);
         let store = Store::open(dir.path(), 1, 1, Duration::from_secs(1), clock)
             .unwrap_or_else(|e| panic!("{e}"));
         let reader = store.read().unwrap_or_else(|e| panic!("{e}"));

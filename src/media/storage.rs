@@ -258,4 +258,25 @@ mod tests {
         Uploads::open(data.path()).expect("reopen");
         assert!(names_in(uploads.dir()).is_empty());
     }
+
+    #[tokio::test]
+    async fn a_deletion_waits_while_removals_are_paused() {
+        let data = tempfile::tempdir().expect("tempdir");
+        let uploads = Uploads::open(data.path()).expect("open");
+        let mut upload = uploads.begin().await.expect("begin");
+        upload.write(b"\x89PNG").await.expect("write");
+        let name = upload.commit(Format::Png).await.expect("commit");
+
+        let paused = uploads.pause_removals().await;
+        let remover = uploads.clone();
+        let mut removing = tokio::spawn(async move { remover.remove(&name).await });
+        // Held back while paused (an unpaused deletion takes well under this)...
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(300), &mut removing);
+        assert!(waited.await.is_err(), "the deletion ran while paused");
+        assert_eq!(names_in(uploads.dir()).len(), 1);
+        // ...and done once the pause ends.
+        drop(paused);
+        removing.await.expect("join").expect("remove");
+        assert!(names_in(uploads.dir()).is_empty());
+    }
 }

@@ -15,8 +15,9 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 
 use super::error::BackupError;
+use super::files::discard;
 use super::protocol::{Answer, MAX_REQUEST, Op, Request, SOCKET_FILE, read_line};
-use super::stage::{clear_staging, now_ms, stage};
+use super::stage::{STAGING_DIR, clear_staging, now_ms, stage};
 use crate::media::Uploads;
 use crate::store::Store;
 
@@ -62,7 +63,7 @@ pub async fn serve_control(
             _ = stopped.changed() => break,
         };
         match accepted {
-            Ok((stream, _)) => serve_one(stream, &handles).await,
+            Ok((stream, _)) => serve_one(stream, &handles, stopped.clone()).await,
             Err(e) => {
                 tracing::warn!(error = %e, "control socket accept failed");
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -84,7 +85,11 @@ fn bind(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-async fn serve_one(stream: UnixStream, handles: &Arc<ControlHandles>) {
+async fn serve_one(
+    stream: UnixStream,
+    handles: &Arc<ControlHandles>,
+    mut stopped: watch::Receiver<bool>,
+) {
     // The file mode already keeps others out; the peer's uid is checked as well, since the
     // mode is set just after bind.
     let allowed = stream.peer_cred().is_ok_and(|cred| {
@@ -94,7 +99,14 @@ async fn serve_one(stream: UnixStream, handles: &Arc<ControlHandles>) {
     let (read, mut write) = stream.into_split();
     let answer = if allowed {
         let mut read = BufReader::new(read);
-        match tokio::time::timeout(REQUEST_TIMEOUT, read_line(&mut read, MAX_REQUEST)).await {
+        let request = tokio::time::timeout(REQUEST_TIMEOUT, read_line(&mut read, MAX_REQUEST));
+        // A client that sends nothing does not hold up a shutdown; a backup under way does
+        // (shutdown's task deadline bounds it).
+        let request = tokio::select! {
+            request = request => request,
+            _ = stopped.changed() => return,
+        };
+        match request {
             Err(_) => Answer::error("no request line within the time allowed"),
             Ok(Err(e)) => Answer::error(e.to_string()),
             Ok(Ok(line)) => match serde_json::from_slice::<Request>(&line) {
@@ -107,6 +119,10 @@ async fn serve_one(stream: UnixStream, handles: &Arc<ControlHandles>) {
     };
     if let Err(e) = write.write_all(&answer.to_line()).await {
         tracing::warn!(error = %e, "control socket client went away before the answer");
+        // Nobody will collect it.
+        if let Some(name) = &answer.staged {
+            discard(&handles.data_dir.join(STAGING_DIR).join(name));
+        }
     }
 }
 

@@ -11,9 +11,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use redb::{
-    Database, Key, MultimapTableDefinition, MultimapTableHandle, ReadOnlyDatabase, ReadTransaction,
-    ReadableDatabase, ReadableMultimapTable, ReadableTable, TableDefinition, TableHandle, Value,
-    WriteTransaction,
+    Database, Key, MultimapTableDefinition, MultimapTableHandle, ReadTransaction, ReadableDatabase,
+    ReadableMultimapTable, ReadableTable, TableDefinition, TableHandle, Value, WriteTransaction,
 };
 use sha2::{Digest, Sha256};
 
@@ -22,6 +21,11 @@ use super::error::StoreError;
 use super::read::Reader;
 use super::records;
 use super::tables::{META, TableVisitor};
+
+/// redb's page cache for the copy and for digesting it. redb's default (1 GiB) would let a
+/// backup of a large store grow the server's memory by that much; the copy reads each page
+/// once, so a small cache costs little time.
+const COPY_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// One table's content, as a backup manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +51,9 @@ impl Reader {
             .mode(0o600)
             .open(path)?;
         let backend = redb::backends::FileBackend::new(file)?;
-        let target = Database::builder().create_with_backend(backend)?;
+        let target = Database::builder()
+            .set_cache_size(COPY_CACHE_BYTES)
+            .create_with_backend(backend)?;
         let txn = target.begin_write()?;
         let digests = walk(self.txn(), Some(&txn))?;
         txn.commit()?;
@@ -57,7 +63,9 @@ impl Reader {
 
 /// The digests of every table in the database file at `path`, opened read-only.
 pub fn digest_file(path: &Path) -> Result<Vec<TableDigest>, StoreError> {
-    let db = ReadOnlyDatabase::open(path)?;
+    let db = Database::builder()
+        .set_cache_size(COPY_CACHE_BYTES)
+        .open_read_only(path)?;
     walk(&db.begin_read()?, None)
 }
 

@@ -93,25 +93,40 @@ async fn started_on(dir: tempfile::TempDir) -> TestServer {
 async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it() {
     let server = Arc::new(TestServer::start().await);
     let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    // Per writer: its first user's token and the last profile edit answered 200.
+    let edited: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();
     for writer in 0..4 {
         let (server, acknowledged, stop) = (server.clone(), acknowledged.clone(), stop.clone());
+        let edited = edited.clone();
         writers.push(tokio::spawn(async move {
-            let mut n = 0;
+            let (_, first) = server.guest(&format!("w{writer}")).await;
+            let slot = {
+                let mut edited = edited.lock().unwrap();
+                edited.push((first.clone(), 0));
+                edited.len() - 1
+            };
+            let mut n = 1;
             while !stop.load(Ordering::SeqCst) {
+                // A new record, and a change to an existing one.
                 let user = server.guest(&format!("w{writer}n{n}")).await;
                 acknowledged.lock().unwrap().push(user);
+                let edit = json!({"socials": {"x": format!("@edit{n}")}});
+                let reply = server.put("/user/me", edit, Some(&first)).await;
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                edited.lock().unwrap()[slot].1 = n;
                 n += 1;
             }
         }));
     }
-    // Load is running: some signups are in before the backup is asked for.
+    // Load is running: some changes are in before the backup is asked for.
     common::wait_until(30, "signups under way", || {
         let count = acknowledged.lock().unwrap().len();
         async move { count >= 50 }
     })
     .await;
+    let edits_before: Vec<(String, u64)> = edited.lock().unwrap().clone();
     let before: Vec<(String, String)> = acknowledged.lock().unwrap().clone();
     let backups = tempfile::tempdir().unwrap();
     let to = backups.path().join("nightly");
@@ -128,7 +143,8 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it(
     assert_eq!(summary["verified"], true);
     let users = summary["users"].as_u64().unwrap() as usize;
     assert!(
-        users >= before.len() && users <= total,
+        // (plus each writer's first user, not in `acknowledged`)
+        users >= before.len() && users <= total + 4,
         "{users} users in the backup; {} acknowledged before it, {total} in all ({during} during)",
         before.len()
     );
@@ -153,6 +169,16 @@ async fn a_backup_under_write_load_restores_every_change_acknowledged_before_it(
             "user {user_id} acknowledged before the backup"
         );
         assert_eq!(me.body["userId"], *user_id);
+    }
+    // An edit acknowledged before the backup is there, or a later one.
+    for (token, acknowledged_edit) in &edits_before {
+        let me = server.get("/user/me", Some(token)).await;
+        let x = me.body["socials"]["x"].as_str().unwrap_or("@edit0");
+        let restored_edit: u64 = x.trim_start_matches("@edit").parse().unwrap();
+        assert!(
+            restored_edit >= *acknowledged_edit,
+            "{x} < edit {acknowledged_edit}"
+        );
     }
     let health = server.get("/health", None).await;
     assert_eq!(health.body["store"]["users"].as_u64(), Some(users as u64));

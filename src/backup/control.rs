@@ -31,31 +31,45 @@ struct ControlHandles {
     data_dir: PathBuf,
 }
 
-/// Serves the control socket until `stopped` turns true, then removes the socket file.
-/// A socket that cannot be bound (a data directory path too long for a socket address, a
+/// Binds the control socket now (so it exists once the server reports ready) and returns
+/// the task serving it until `stopped` turns true, which then removes the socket file. A
+/// socket that cannot be bound (a data directory path too long for a socket address, a
 /// read-only file system) is logged and the server runs without it.
-pub async fn serve_control(
+pub fn serve_control(
     store: Arc<Store>,
     uploads: Uploads,
     data_dir: PathBuf,
-    mut stopped: watch::Receiver<bool>,
-) {
+    stopped: watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let path = data_dir.join(SOCKET_FILE);
+    let listener = bind(&path)
+        .inspect_err(|e| {
+            tracing::warn!(path = %path.display(), error = %e, "control socket unavailable: `napalmsky backup` cannot reach this server");
+        })
+        .ok();
+    if listener.is_some() {
+        // This process holds the store, so no other can be using what an earlier run staged.
+        clear_staging(&data_dir);
+        tracing::info!(path = %path.display(), "control socket listening");
+    }
     let handles = ControlHandles {
         store,
         uploads,
         data_dir,
     };
-    let path = handles.data_dir.join(SOCKET_FILE);
-    let listener = match bind(&path) {
-        Ok(listener) => listener,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "control socket unavailable: `napalmsky backup` cannot reach this server");
-            return;
+    async move {
+        if let Some(listener) = listener {
+            accept_loop(listener, handles, stopped).await;
+            let _ = std::fs::remove_file(&path);
         }
-    };
-    // This process holds the store, so no other can be using what an earlier run staged.
-    clear_staging(&handles.data_dir);
-    tracing::info!(path = %path.display(), "control socket listening");
+    }
+}
+
+async fn accept_loop(
+    listener: UnixListener,
+    handles: ControlHandles,
+    mut stopped: watch::Receiver<bool>,
+) {
     let handles = Arc::new(handles);
     loop {
         let accepted = tokio::select! {
@@ -70,7 +84,6 @@ pub async fn serve_control(
             }
         }
     }
-    let _ = std::fs::remove_file(&path);
 }
 
 /// Binds the socket in place of one a previous run left (this process holds the data

@@ -8,7 +8,7 @@
 //!
 //! The admin records (`admin_account`, `admin_session`, `admin_grant`) are local only: they
 //! write no outbox entry, so they have no `RecordKind` and no `Current` variant, and appear
-//! only in `create_tables`.
+//! only in `visit_tables`.
 
 mod admin_account;
 mod admin_grant;

@@ -286,6 +286,14 @@ async fn restore_refuses_a_directory_holding_data_and_backup_a_used_target() {
     );
     assert_eq!(std::fs::read_dir(other.path()).unwrap().count(), 1);
 
+    // No database there: refused, and nothing created.
+    let nowhere = backups.path().join("no-such-dir");
+    failed(
+        backup(&nowhere, &backups.path().join("c")).await,
+        "holds no napalmsky database",
+    );
+    assert!(!nowhere.exists());
+
     // A backup never goes into a directory holding something.
     failed(backup(server.dir.path(), &to).await, "is not empty");
     // Nothing left behind next to the target or in the data directory.
@@ -382,7 +390,12 @@ async fn a_tampered_backup_fails_verification() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_control_socket_is_private_and_answers_bad_requests_with_an_error() {
-    let server = TestServer::start().await;
+    // What a killed server left: a stale socket file and a staged backup nobody collected.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("control.sock"), b"stale").unwrap();
+    std::fs::create_dir_all(dir.path().join(".backups/1-abandoned")).unwrap();
+    let server = started_on(dir).await;
+    assert!(!server.dir.path().join(".backups/1-abandoned").exists());
     let socket: PathBuf = server.dir.path().join("control.sock");
     assert_eq!(mode(&socket), 0o600);
     for bad in [

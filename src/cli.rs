@@ -1,4 +1,4 @@
-//! The command line: `napalmsky serve`, `replay`, `import`, `admin`.
+//! The command line: `napalmsky serve`, `replay`, `import`, `admin`, `backup`, `restore`.
 
 use std::path::PathBuf;
 
@@ -27,6 +27,11 @@ pub enum Command {
     Import(ImportArgs),
     /// Offline: manage admin accounts and the users granted admin rights.
     Admin(AdminArgs),
+    /// Write a verified backup of a data directory: asks the running server over its
+    /// control socket, or copies a stopped directory itself.
+    Backup(BackupArgs),
+    /// Offline: verify a backup and copy it into a new or empty data directory.
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -57,6 +62,26 @@ pub struct ImportArgs {
     #[arg(long, hide_env_values = true)]
     pub from_postgres: String,
     /// The new data directory to fill (must not hold any users yet).
+    #[arg(long, env = "NAPALMSKY_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Data directory to back up (a server may be running on it).
+    #[arg(long, env = "NAPALMSKY_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Directory to create (or an empty one) for the backup.
+    #[arg(long)]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// A backup directory written by `napalmsky backup`.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Data directory to create; refused if it exists and holds anything.
     #[arg(long, env = "NAPALMSKY_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 }

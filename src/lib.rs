@@ -8,11 +8,13 @@
 //! rkyv, group commit, outbox, caches) -> `clock`. `domain` (pure realtime rules) and `proto` (pure
 //! Engine.IO/Socket.IO codec) sit below `app`; `config` (the flag groups, plain data) below
 //! `app`, `net` and `server`; `sync` (the Postgres mirror) below `net` and `server`.
-//! `tests/layering.rs` keeps it one way.
+//! `backup` (snapshots, restore, the control socket) sits on `store` and `media`, below
+//! `server`. `tests/layering.rs` keeps it one way.
 
 pub mod accounts;
 pub mod admin;
 pub mod app;
+pub mod backup;
 pub mod calls;
 pub mod cli;
 pub mod clock;

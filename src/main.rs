@@ -9,5 +9,7 @@ fn main() -> anyhow::Result<()> {
         Command::Replay(args) => napalmsky::sync::replay::run_blocking(args),
         Command::Import(args) => napalmsky::sync::import::run_blocking(args),
         Command::Admin(args) => napalmsky::admin::command::run_blocking(args),
+        Command::Backup(args) => napalmsky::backup::run_backup_blocking(args),
+        Command::Restore(args) => napalmsky::backup::run_restore_blocking(args),
     }
 }

@@ -17,5 +17,5 @@ pub use format::{Format, MediaKind, SNIFF_BYTES, sniff};
 pub use name::StoredName;
 pub use range::{ByteRange, byte_range};
 pub use record::{MediaChanged, delete_replaced, profile_of, set_url};
-pub use storage::{PendingUpload, StoredFile, Uploads};
+pub use storage::{PendingUpload, StoredFile, UPLOADS_DIR, Uploads};
 pub use validators::{etag, http_date, not_modified, range_applies};

@@ -5,13 +5,17 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
 
 use super::format::{Format, SNIFF_BYTES};
 use super::name::StoredName;
 
+/// The uploads' folder inside the data directory.
+pub const UPLOADS_DIR: &str = "uploads";
 /// Temporary files start with this; no served name does (they are hex), so a temporary file
 /// can never be requested.
 const TEMP_PREFIX: &str = ".upload-";
@@ -22,6 +26,10 @@ const WRITE_BUFFER: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct Uploads {
     dir: PathBuf,
+    /// Held shared by each deletion and exclusively by a backup while it links the files
+    /// its store snapshot refers to: a file replaced right after the snapshot is still
+    /// there to link (files are never modified, only added and deleted).
+    removals: Arc<RwLock<()>>,
 }
 
 /// A served file, opened.
@@ -34,7 +42,7 @@ pub struct StoredFile {
 impl Uploads {
     /// Creates the directory if needed and removes temporary files a crash left behind.
     pub fn open(data_dir: &Path) -> io::Result<Self> {
-        let dir = data_dir.join("uploads");
+        let dir = data_dir.join(UPLOADS_DIR);
         std::fs::create_dir_all(&dir)?;
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
@@ -42,7 +50,10 @@ impl Uploads {
                 std::fs::remove_file(entry.path())?;
             }
         }
-        Ok(Self { dir })
+        Ok(Self {
+            dir,
+            removals: Arc::default(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -89,8 +100,14 @@ impl Uploads {
         }))
     }
 
+    /// Waits for running deletions, then holds new ones back until the guard is dropped.
+    pub async fn pause_removals(&self) -> OwnedRwLockWriteGuard<()> {
+        self.removals.clone().write_owned().await
+    }
+
     /// Deletes a stored file; one already gone is fine.
     pub async fn remove(&self, name: &StoredName) -> io::Result<()> {
+        let _not_paused = self.removals.read().await;
         match tokio::fs::remove_file(self.path(name)).await {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -239,6 +256,27 @@ mod tests {
         std::mem::forget(upload);
         assert_eq!(names_in(uploads.dir()).len(), 1);
         Uploads::open(data.path()).expect("reopen");
+        assert!(names_in(uploads.dir()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_deletion_waits_while_removals_are_paused() {
+        let data = tempfile::tempdir().expect("tempdir");
+        let uploads = Uploads::open(data.path()).expect("open");
+        let mut upload = uploads.begin().await.expect("begin");
+        upload.write(b"\x89PNG").await.expect("write");
+        let name = upload.commit(Format::Png).await.expect("commit");
+
+        let paused = uploads.pause_removals().await;
+        let remover = uploads.clone();
+        let mut removing = tokio::spawn(async move { remover.remove(&name).await });
+        // Held back while paused (an unpaused deletion takes well under this)...
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(300), &mut removing);
+        assert!(waited.await.is_err(), "the deletion ran while paused");
+        assert_eq!(names_in(uploads.dir()).len(), 1);
+        // ...and done once the pause ends.
+        drop(paused);
+        removing.await.expect("join").expect("remove");
         assert!(names_in(uploads.dir()).is_empty());
     }
 }

@@ -53,6 +53,12 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     load_cooldowns(&state)?;
     maintenance::spawn(state.clone(), stopped.clone());
     crate::app::spawn_tickers(state.http.realtime.clone(), stopped.clone());
+    state.spawn(crate::backup::serve_control(
+        state.http.store.clone(),
+        state.http.uploads.clone(),
+        state.config.store.data_dir.clone(),
+        stopped.clone(),
+    ));
     let (flush, flushing) = watch::channel(None);
     let sync_worker = crate::sync::spawn_worker(sync_worker(&state), flushing);
     let accept_loop = tokio::spawn(accept(listener, state.clone(), stopped));

@@ -10,6 +10,7 @@
 //!   outbox                             the sync's side of the outbox queue
 //!   records/<record>.rs, records/mod   one file per record; mod.rs is the registry
 //!   auth_context                       a session with its user's flags
+//!   snapshot                           a read copied into a new file, per-table digests
 //!   cache, stats -> shared             caches, writer counters, the failure flag
 //!   writer                             the group-commit thread
 //!   db                                 `Store`: opens, wires and serves all of the above
@@ -25,6 +26,7 @@ mod outbox;
 mod read;
 pub mod records;
 mod shared;
+mod snapshot;
 mod stats;
 mod tables;
 #[cfg(test)]
@@ -34,11 +36,12 @@ mod writer;
 
 pub use auth_context::AuthContext;
 pub use cache::{CacheStats, StatCache};
-pub use db::{Store, StoreHealth};
+pub use db::{DB_FILE, Store, StoreHealth};
 pub use error::StoreError;
 pub use id::Id;
 pub use read::Reader;
 pub use records::{Current, history_key, ordered};
 pub use shared::Caches;
+pub use snapshot::{TableDigest, digest_file};
 pub use stats::WriterSnapshot;
 pub use tx::Tx;

@@ -22,6 +22,40 @@ pub const META_NEXT_SEQ: &str = "outbox_next_seq";
 pub const META_SCHEMA_VERSION: &str = "schema_version";
 pub const SCHEMA_VERSION: u64 = 1;
 
+/// Something done to each table of the store, given its typed definition: creating it at
+/// open, copying or digesting it for a backup. redb cannot iterate a table without its key
+/// and value types, so the walk hands the definitions themselves to generic methods.
+pub trait TableVisitor {
+    fn table<K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        table: TableDefinition<K, V>,
+    ) -> Result<(), StoreError>;
+
+    fn multimap<K: Key + 'static, V: Key + 'static>(
+        &mut self,
+        table: MultimapTableDefinition<K, V>,
+    ) -> Result<(), StoreError>;
+}
+
+/// Creates each table it visits (see `create`).
+pub struct Creator<'a>(pub &'a WriteTransaction);
+
+impl TableVisitor for Creator<'_> {
+    fn table<K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        table: TableDefinition<K, V>,
+    ) -> Result<(), StoreError> {
+        create(self.0, table)
+    }
+
+    fn multimap<K: Key + 'static, V: Key + 'static>(
+        &mut self,
+        table: MultimapTableDefinition<K, V>,
+    ) -> Result<(), StoreError> {
+        create_multimap(self.0, table)
+    }
+}
+
 /// Creates a table if missing, so that readers never meet a missing one. A table written with
 /// another key or value type (an older record version) is refused with its name and both types.
 pub fn create<K: Key + 'static, V: Value + 'static>(

@@ -4,14 +4,14 @@
 //! directory. Not mirrored to Postgres (no outbox entry): the original kept its one admin in
 //! its source code, so no mirror table exists for it yet.
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
 use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::read::Reader;
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,6 @@ impl Reader {
 
 // The registry's hook (`records/mod.rs`): tables only, the record is not mirrored.
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, ADMIN_ACCOUNTS)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(ADMIN_ACCOUNTS)
 }

@@ -4,7 +4,7 @@
 //! lets that session through for the operator's own account and nobody else's. Written only by
 //! `napalmsky admin grant-user`/`revoke-user`; not mirrored to Postgres (no outbox entry).
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -12,7 +12,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::Reader;
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -75,6 +75,6 @@ impl Reader {
 
 // The registry's hook (`records/mod.rs`): tables only, the record is not mirrored.
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, ADMIN_GRANTS)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(ADMIN_GRANTS)
 }

@@ -4,7 +4,7 @@
 //! entry). Two indexes: by username (removing an account ends its sessions) and by expiry
 //! (the periodic cleanup reads only what expired).
 
-use redb::{MultimapTableDefinition, ReadableMultimapTable, TableDefinition, WriteTransaction};
+use redb::{MultimapTableDefinition, ReadableMultimapTable, TableDefinition};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -12,7 +12,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::Reader;
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -111,8 +111,8 @@ impl Reader {
 
 // The registry's hook (`records/mod.rs`): tables only, the record is not mirrored.
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, ADMIN_SESSIONS)?;
-    tables::create_multimap(txn, ADMIN_SESSIONS_BY_USERNAME)?;
-    tables::create(txn, ADMIN_SESSIONS_BY_EXPIRY)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(ADMIN_SESSIONS)?;
+    visitor.multimap(ADMIN_SESSIONS_BY_USERNAME)?;
+    visitor.table(ADMIN_SESSIONS_BY_EXPIRY)
 }

@@ -1,7 +1,7 @@
 //! The ban record: why and when a user was banned, and how the review went. The user's own
 //! `ban_status` is what every route checks; this record is the case file behind it.
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 use rkyv::{Archive, Deserialize, Serialize};
 
 use super::user::BanStatus;
@@ -11,7 +11,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -75,8 +75,8 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, BAN_RECORDS)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(BAN_RECORDS)
 }
 
 /// The outbox key is the user id. `None`: not a key this build writes.

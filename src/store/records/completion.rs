@@ -1,6 +1,6 @@
 //! The completion record: a call long enough to count towards the QR unlock.
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -9,7 +9,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::{Id, pair_key, split_pair};
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::TableVisitor;
 use crate::store::tx::Tx;
 
 /// A call of at least 30 s, counted towards the QR unlock; unique per (user, room).
@@ -50,8 +50,8 @@ impl Tx<'_> {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, COMPLETIONS)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(COMPLETIONS)
 }
 
 /// The outbox key is (user, room). `None`: not a key this build writes.

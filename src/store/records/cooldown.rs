@@ -1,6 +1,6 @@
 //! The cooldown record: a pair of users who may not meet again before a time.
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -9,7 +9,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::{Id, pair_key, split_pair};
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 /// A pair of users who may not meet again before `until`. `a < b` (byte order), so the pair
@@ -105,9 +105,9 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, COOLDOWNS)?;
-    tables::create(txn, COOLDOWNS_BY_EXPIRY)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(COOLDOWNS)?;
+    visitor.table(COOLDOWNS_BY_EXPIRY)
 }
 
 /// The outbox key is the ordered pair. `None`: not a key this build writes.

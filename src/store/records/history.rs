@@ -1,6 +1,6 @@
 //! The history record: one participant's entry of a call, hot or archived.
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -9,7 +9,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 /// One participant's record of a call (each call writes one per participant: the original's
@@ -122,10 +122,10 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, HISTORY)?;
-    tables::create(txn, HISTORY_ARCHIVE)?;
-    tables::create(txn, HISTORY_BY_TIME)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(HISTORY)?;
+    visitor.table(HISTORY_ARCHIVE)?;
+    visitor.table(HISTORY_BY_TIME)
 }
 
 /// The entry behind a `history_key`, hot or archived. `None`: not a key this build writes.

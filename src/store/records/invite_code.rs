@@ -4,7 +4,7 @@
 //! themselves; the record keeps the count and the first [`USED_BY_KEPT`] users for the
 //! mirror's `used_by` column, so an admin code used by thousands stays a small record.
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -13,7 +13,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 /// Users listed in a record's `used_by` (the mirror's column); `total_used` counts them all.
@@ -157,10 +157,10 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, INVITE_CODES)?;
-    tables::create(txn, CODE_USES)?;
-    tables::create(txn, CODES_BY_TIME)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(INVITE_CODES)?;
+    visitor.table(CODE_USES)?;
+    visitor.table(CODES_BY_TIME)
 }
 
 /// The outbox key is the code's text. `None`: not a key this build writes.

@@ -1,6 +1,6 @@
 //! The IP ban record: an address refused on every request, and whose ban put it there.
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -9,7 +9,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -72,8 +72,8 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, IP_BANS)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(IP_BANS)
 }
 
 /// The outbox key is the address text. `None`: not a key this build writes.

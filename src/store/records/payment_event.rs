@@ -1,7 +1,7 @@
 //! The processed payment event record: a Stripe event id the webhook has acted on, so a
 //! retried or replayed delivery changes nothing the second time.
 
-use redb::{TableDefinition, WriteTransaction};
+use redb::TableDefinition;
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -10,7 +10,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -58,8 +58,8 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, PAYMENT_EVENTS)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(PAYMENT_EVENTS)
 }
 
 /// The outbox key is the event id. `None`: not a key this build writes.

@@ -1,7 +1,7 @@
 //! The referral notification record: "someone signed up through an introduction to you".
 //! The original read these but no code path created them (§7.24).
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -10,7 +10,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -109,9 +109,9 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, NOTIFICATIONS)?;
-    tables::create(txn, NOTIFICATIONS_BY_USER)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(NOTIFICATIONS)?;
+    visitor.table(NOTIFICATIONS_BY_USER)
 }
 
 /// The outbox key is the notification id. `None`: not a key this build writes.

@@ -1,6 +1,6 @@
 //! The report record: one user reporting another, at most once per (reporter, reported) pair.
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -9,7 +9,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 /// What the reporter saw of the reported user is kept as it was (name, media), so a review
@@ -192,11 +192,11 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, REPORTS)?;
-    tables::create(txn, REPORTS_BY_REPORTED)?;
-    tables::create(txn, REPORTS_BY_REPORTER)?;
-    tables::create(txn, REPORTS_BY_TIME)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(REPORTS)?;
+    visitor.table(REPORTS_BY_REPORTED)?;
+    visitor.table(REPORTS_BY_REPORTER)?;
+    visitor.table(REPORTS_BY_TIME)
 }
 
 /// The outbox key is the report id. `None`: not a key this build writes.

@@ -1,6 +1,6 @@
 //! The session record: a login token of one user, its two indexes, and its operations.
 
-use redb::{MultimapTableDefinition, ReadableMultimapTable, TableDefinition, WriteTransaction};
+use redb::{MultimapTableDefinition, ReadableMultimapTable, TableDefinition};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -9,7 +9,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -120,10 +120,10 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, SESSIONS)?;
-    tables::create_multimap(txn, SESSIONS_BY_USER)?;
-    tables::create(txn, SESSIONS_BY_EXPIRY)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(SESSIONS)?;
+    visitor.multimap(SESSIONS_BY_USER)?;
+    visitor.table(SESSIONS_BY_EXPIRY)
 }
 
 /// The outbox key is the token. `None`: not a key this build writes.

@@ -4,7 +4,7 @@
 //! explicit migration. The record already carries the fields of the original `users` table
 //! (paywall, bans, referrals, metrics) so that later capabilities do not have to migrate it.
 
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition};
 use rkyv::{Archive, Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -13,7 +13,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 #[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,9 +246,9 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, USERS)?;
-    tables::create(txn, USERS_BY_EMAIL)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(USERS)?;
+    visitor.table(USERS_BY_EMAIL)
 }
 
 /// The outbox key is the user id. `None`: not a key this build writes.

@@ -12,7 +12,7 @@ use crate::store::codec::{Record, Rkyv, Stored, encode};
 use crate::store::error::StoreError;
 use crate::store::id::Id;
 use crate::store::read::{Each, Reader};
-use crate::store::tables;
+use crate::store::tables::{self, TableVisitor};
 use crate::store::tx::Tx;
 
 /// Distinct addresses kept per user; the least recently seen is dropped past it, so a client
@@ -169,14 +169,15 @@ impl Reader {
 
 // The registry's hooks (`records/mod.rs`).
 
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    tables::create(txn, USER_IPS)?;
-    tables::create(txn, ADDRESS_USERS)?;
-    index_addresses_written_before_the_index(txn)
+pub(super) fn visit_tables(visitor: &mut impl TableVisitor) -> Result<(), StoreError> {
+    visitor.table(USER_IPS)?;
+    visitor.table(ADDRESS_USERS)
 }
 
 /// A data directory written before the address index existed gets it built once, at open.
-fn index_addresses_written_before_the_index(txn: &WriteTransaction) -> Result<(), StoreError> {
+pub(super) fn index_addresses_written_before_the_index(
+    txn: &WriteTransaction,
+) -> Result<(), StoreError> {
     let records = txn.open_table(USER_IPS)?;
     let mut index = txn.open_table(ADDRESS_USERS)?;
     if !index.is_empty()? || records.is_empty()? {

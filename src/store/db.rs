@@ -67,6 +67,34 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
+        Self::start(db, path, session_cache, user_cache, cache_ttl, clock)
+    }
+
+    /// Test seam: the store on a database the test opened itself, on any redb
+    /// `StorageBackend` (the storage-fault tests run it on a simulated disk). `label` stands
+    /// in for the file's path in `StoreHealth`.
+    #[cfg(test)]
+    pub(super) fn on_database(
+        db: Database,
+        label: &str,
+        session_cache: u64,
+        user_cache: u64,
+        cache_ttl: Duration,
+        clock: SharedClock,
+    ) -> Result<Self, StoreError> {
+        let path = PathBuf::from(label);
+        Self::start(db, path, session_cache, user_cache, cache_ttl, clock)
+    }
+
+    /// Creates the tables if needed and starts the writer thread on an open database.
+    fn start(
+        db: Database,
+        path: PathBuf,
+        session_cache: u64,
+        user_cache: u64,
+        cache_ttl: Duration,
+        clock: SharedClock,
+    ) -> Result<Self, StoreError> {
         init_tables(&db)?;
         let shared = Arc::new(Shared {
             epoch: AtomicU64::new(0),

@@ -12,6 +12,7 @@
 //!   auth_context                       a session with its user's flags
 //!   cache, stats -> shared             caches, writer counters, the failure flag
 //!   writer                             the group-commit thread
+//!   unfinished                         a data file whose creation a crash interrupted
 //!   db                                 `Store`: opens, wires and serves all of the above
 
 mod auth_context;
@@ -30,6 +31,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 mod tx;
+mod unfinished;
 mod writer;
 
 pub use auth_context::AuthContext;

@@ -86,6 +86,10 @@ impl Model {
         }
     }
 
+    pub fn any_acknowledged(&self) -> bool {
+        self.keys.values().any(|h| h.acknowledged.is_some())
+    }
+
     /// What may be found for `key`, for failure messages.
     pub fn describe(&self, key: &str) -> String {
         match self.keys.get(key) {

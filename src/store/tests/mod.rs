@@ -3,9 +3,11 @@
 //! the store on a simulated disk that fails (storage faults).
 
 mod batch_failure;
+mod chosen_faults;
 mod commit_failure;
 mod fault_model;
 mod older_version;
 mod record_count;
 mod sim_disk;
 mod support;
+mod unfinished_creation;

@@ -129,6 +129,14 @@ impl SimDisk {
         self.lock().counts
     }
 
+    /// The next operation of kind `op` has `effect` (replacing any fault armed before).
+    pub fn arm(&self, op: Op, effect: Effect) {
+        let mut state = self.lock();
+        let nth = state.counts[op.index()];
+        state.fault = Some(Fault { op, nth, effect });
+        state.fired = false;
+    }
+
     /// From now on every operation fails: nothing the old process does reaches the image.
     pub fn cut_power(&self) {
         self.lock().powered_off = true;

@@ -9,5 +9,6 @@ mod fault_model;
 mod older_version;
 mod record_count;
 mod sim_disk;
+mod storage_faults;
 mod support;
 mod unfinished_creation;

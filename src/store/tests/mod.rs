@@ -6,6 +6,7 @@ mod batch_failure;
 mod chosen_faults;
 mod commit_failure;
 mod fault_model;
+mod fault_workload;
 mod older_version;
 mod record_count;
 mod sim_disk;

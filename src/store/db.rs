@@ -20,6 +20,7 @@ use super::shared::{Caches, Shared};
 use super::stats::{WriterSnapshot, WriterStats};
 use super::tables::{self, META, META_SCHEMA_VERSION, SCHEMA_VERSION};
 use super::tx::Tx;
+use super::unfinished;
 use super::writer::{self, Job};
 use crate::clock::{Millis, SharedClock};
 
@@ -65,8 +66,42 @@ impl Store {
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StoreError::Locked(data_dir.display().to_string()));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => match unfinished::set_aside(&path)? {
+                Some(aside) => {
+                    tracing::warn!(file = %aside.display(), "the data file's creation never finished (a crash during the first start); moved aside, creating it again");
+                    Database::create(&path)?
+                }
+                None => return Err(e.into()),
+            },
         };
+        Self::start(db, path, session_cache, user_cache, cache_ttl, clock)
+    }
+
+    /// Test seam: the store on a database the test opened itself, on any redb
+    /// `StorageBackend` (the storage-fault tests run it on a simulated disk). `label` stands
+    /// in for the file's path in `StoreHealth`.
+    #[cfg(test)]
+    pub(super) fn on_database(
+        db: Database,
+        label: &str,
+        session_cache: u64,
+        user_cache: u64,
+        cache_ttl: Duration,
+        clock: SharedClock,
+    ) -> Result<Self, StoreError> {
+        let path = PathBuf::from(label);
+        Self::start(db, path, session_cache, user_cache, cache_ttl, clock)
+    }
+
+    /// Creates the tables if needed and starts the writer thread on an open database.
+    fn start(
+        db: Database,
+        path: PathBuf,
+        session_cache: u64,
+        user_cache: u64,
+        cache_ttl: Duration,
+        clock: SharedClock,
+    ) -> Result<Self, StoreError> {
         init_tables(&db)?;
         let shared = Arc::new(Shared {
             epoch: AtomicU64::new(0),
@@ -109,15 +144,23 @@ impl Store {
             return Err(StoreError::Failed);
         }
         let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |tx: &mut Tx<'_>| match op(tx) {
-            Ok(value) => Box::new(move |commit: Result<(), StoreError>| {
-                let _ = answer.send(commit.map(|()| value));
-            }),
-            Err(error) => {
-                tx.poisoned.get_or_insert_with(|| error.clone());
-                Box::new(move |_| {
-                    let _ = answer.send(Err(error));
-                })
+        let job: Job = Box::new(move |tx: Option<&mut Tx<'_>>| {
+            let Some(tx) = tx else {
+                // Never ran: whatever the writer answers, this write did not happen.
+                return Box::new(move |commit: Result<(), StoreError>| {
+                    let _ = answer.send(Err(commit.err().unwrap_or(StoreError::Failed)));
+                });
+            };
+            match op(tx) {
+                Ok(value) => Box::new(move |commit: Result<(), StoreError>| {
+                    let _ = answer.send(commit.map(|()| value));
+                }),
+                Err(error) => {
+                    tx.poisoned.get_or_insert_with(|| error.clone());
+                    Box::new(move |_| {
+                        let _ = answer.send(Err(error));
+                    })
+                }
             }
         });
         self.jobs
@@ -177,17 +220,34 @@ impl Store {
         Ok(Some(body))
     }
 
+    /// The store's numbers. A failed store still answers (its counts then read 0 if redb
+    /// refuses reads too, as it does after an I/O error until reopened), so that `/health`
+    /// says `degraded` instead of failing itself.
     pub fn health(&self) -> Result<StoreHealth, StoreError> {
-        let reader = self.read()?;
+        let counted = self.read().and_then(|reader| {
+            Ok((
+                reader.count(USERS)?,
+                reader.count(SESSIONS)?,
+                reader.count(OUTBOX)?,
+                reader.outbox_oldest_at()?,
+            ))
+        });
+        // Loaded after the reads: a read that failed because the store just failed counts.
+        let failed = self.shared.failed.load(Ordering::SeqCst);
+        let (users, sessions, outbox_depth, outbox_oldest_at) = match counted {
+            Ok(counts) => counts,
+            Err(_) if failed => (0, 0, 0, None),
+            Err(error) => return Err(error),
+        };
         Ok(StoreHealth {
             path: self.path.clone(),
             file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
-            users: reader.count(USERS)?,
-            sessions: reader.count(SESSIONS)?,
-            outbox_depth: reader.count(OUTBOX)?,
-            outbox_oldest_at: reader.outbox_oldest_at()?,
+            users,
+            sessions,
+            outbox_depth,
+            outbox_oldest_at,
             writer: self.shared.stats.snapshot(),
-            failed: self.shared.failed.load(Ordering::SeqCst),
+            failed,
         })
     }
 

@@ -13,6 +13,7 @@
 //!   snapshot                           a read copied into a new file, per-table digests
 //!   cache, stats -> shared             caches, writer counters, the failure flag
 //!   writer                             the group-commit thread
+//!   unfinished                         a data file whose creation a crash interrupted
 //!   db                                 `Store`: opens, wires and serves all of the above
 
 mod auth_context;
@@ -32,6 +33,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 mod tx;
+mod unfinished;
 mod writer;
 
 pub use auth_context::AuthContext;

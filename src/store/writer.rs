@@ -21,7 +21,9 @@ use crate::clock::SharedClock;
 /// Called once the batch holding the job committed (or failed): sends the job's answer.
 pub(super) type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A write job: runs inside the shared transaction and returns how to answer its caller.
-pub(super) type Job = Box<dyn FnOnce(&mut Tx<'_>) -> Completion + Send>;
+/// Given no transaction (the store failed before it could run), it only returns that answer:
+/// every caller hears why its write was refused, none sees its answer dropped.
+pub(super) type Job = Box<dyn FnOnce(Option<&mut Tx<'_>>) -> Completion + Send>;
 
 /// Largest number of jobs folded into one commit; bounds a commit's latency.
 const MAX_BATCH: usize = 4096;
@@ -61,7 +63,7 @@ pub(super) fn run(
         }
         if shared.failed.load(Ordering::SeqCst) {
             for job in batch.drain(..) {
-                drop(job);
+                job(None)(Err(StoreError::Failed));
             }
             continue;
         }
@@ -117,18 +119,18 @@ fn commit_batch(
         Ok(txn) => txn,
         Err(e) => {
             let error = StoreError::from(e);
-            // Jobs never ran: answer them through a no-op transaction-less completion.
-            let completions = batch.drain(..).map(|_job| failed_completion()).collect();
+            // The jobs never run; they are answered as the failed store's.
+            let completions = batch.drain(..).map(|job| job(None)).collect();
             return Err((error, completions, true));
         }
     };
     if let Err(e) = txn.set_durability(Durability::Immediate) {
-        let completions = batch.drain(..).map(|_job| failed_completion()).collect();
+        let completions = batch.drain(..).map(|job| job(None)).collect();
         return Err((e.into(), completions, true));
     }
     let (completions, seq, users, sessions, poisoned) = {
         let mut tx = Tx::new(&txn, next_seq, now);
-        let completions: Vec<Completion> = batch.drain(..).map(|job| job(&mut tx)).collect();
+        let completions: Vec<Completion> = batch.drain(..).map(|job| job(Some(&mut tx))).collect();
         let seq = tx.next_seq();
         (
             completions,
@@ -157,12 +159,6 @@ fn commit_batch(
         },
         Err(e) => Err((e, completions, true)),
     }
-}
-
-/// A job dropped before running still owes its caller an answer; dropping its sender does
-/// that (the caller sees the store as closed), so nothing else is needed here.
-fn failed_completion() -> Completion {
-    Box::new(|_| {})
 }
 
 fn load_next_seq(db: &Database) -> Result<u64, StoreError> {

@@ -1,7 +1,10 @@
-//! What the store tests share: a store in a temporary directory, users to write, waits.
+//! What the store tests share: a store in a temporary directory or on a simulated disk, users
+//! to write, waits.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::sim_disk::SimDisk;
 use crate::clock::{ManualClock, Millis};
 use crate::store::records::{Gender, User};
 use crate::store::{Id, Store, StoreError};
@@ -11,6 +14,22 @@ pub const NOW: Millis = 1_767_225_600_000;
 pub fn open(dir: &std::path::Path) -> Result<Store, StoreError> {
     Store::open(
         dir,
+        10,
+        10,
+        Duration::from_secs(60),
+        ManualClock::starting_at(NOW),
+    )
+}
+
+/// The store on a simulated disk, with a redb cache of `cache` bytes (a small one sends reads
+/// to the disk).
+pub fn open_on_disk(disk: &Arc<SimDisk>, cache: usize) -> Result<Store, StoreError> {
+    let db = redb::Builder::new()
+        .set_cache_size(cache)
+        .create_with_backend(disk.backend())?;
+    Store::on_database(
+        db,
+        "(simulated disk)",
         10,
         10,
         Duration::from_secs(60),

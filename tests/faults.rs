@@ -18,8 +18,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::load::{self, Acknowledged, LOAD_FLAGS};
-use common::mirror::assert_mirror_equals_store;
-use common::pg::{client, fresh_database};
+use common::mirror::{assert_mirror_equals_store, mirrored_users};
+use common::pg::fresh_database;
 use common::process::{Served, kill, serve_with, terminate};
 use common::proxy::Proxy;
 use common::seeded::Seeded;
@@ -200,22 +200,9 @@ async fn kill_9_at_random_moments_loses_nothing_acknowledged() {
     terminate_blocking(served).await;
     let store = open(dir.path());
     assert_mirror_equals_store(&store, &url).await;
-    let ids: Vec<uuid::Uuid> = all
-        .guests
-        .iter()
-        .map(|g| uuid::Uuid::parse_str(&g.id).unwrap())
-        .collect();
-    let mirrored: i64 = client(&url)
-        .await
-        .query_one(
-            "SELECT count(*) FROM users WHERE user_id = ANY($1)",
-            &[&ids],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let ids: Vec<String> = all.guests.iter().map(|g| g.id.clone()).collect();
     assert_eq!(
-        mirrored as usize,
+        mirrored_users(&url, &ids).await,
         ids.len(),
         "each acknowledged signup once"
     );

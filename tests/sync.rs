@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::mirror::{assert_mirror_equals_store, synced};
+use common::mirror::{assert_mirror_equals_store, mirrored_users, synced};
 use common::pg::{client, fresh_database};
 use common::proxy::Proxy;
 use common::{TestServer, wait_until};
@@ -684,21 +684,8 @@ async fn sigkill_while_syncing_loses_nothing_and_converges() {
         );
     }
     drop(reader);
-    let ids: Vec<uuid::Uuid> = acknowledged
-        .iter()
-        .map(|u| uuid::Uuid::parse_str(u).unwrap())
-        .collect();
-    let mirrored: i64 = client(&url)
-        .await
-        .query_one(
-            "SELECT count(*) FROM users WHERE user_id = ANY($1)",
-            &[&ids],
-        )
-        .await
-        .unwrap()
-        .get(0);
     assert_eq!(
-        mirrored as usize,
+        mirrored_users(&url, &acknowledged).await,
         acknowledged.len(),
         "every acknowledged signup is mirrored once"
     );

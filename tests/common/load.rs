@@ -122,10 +122,7 @@ pub async fn signup(http: &Client, base: &str, name: &str) -> Result<Guest, Gone
         .send()
         .await
         .map_err(|_| Gone)?;
-    if reply.status() != 200 {
-        return Err(Gone);
-    }
-    let body: Value = reply.json().await.map_err(|_| Gone)?;
+    let body = ok_json(reply).await?;
     Ok(Guest {
         id: body["userId"].as_str().ok_or(Gone)?.to_owned(),
         token: body["sessionToken"].as_str().ok_or(Gone)?.to_owned(),
@@ -193,16 +190,21 @@ pub async fn history_rooms(http: &Client, base: &str, token: &str) -> Result<Vec
         .send()
         .await
         .map_err(|_| Gone)?;
-    if reply.status() != 200 {
-        return Err(Gone);
-    }
-    let body: Value = reply.json().await.map_err(|_| Gone)?;
+    let body = ok_json(reply).await?;
     Ok(body["history"]
         .as_array()
         .ok_or(Gone)?
         .iter()
         .filter_map(|entry| entry["roomId"].as_str().map(str::to_owned))
         .collect())
+}
+
+/// The JSON body of a 200 answer.
+async fn ok_json(reply: reqwest::Response) -> Result<Value, Gone> {
+    if reply.status() != 200 {
+        return Err(Gone);
+    }
+    reply.json().await.map_err(|_| Gone)
 }
 
 /// A WebSocket through the handshake and an authenticated CONNECT.

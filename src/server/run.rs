@@ -19,7 +19,7 @@ use crate::net;
 use crate::store::Store;
 use crate::sync::{SyncWorker, WorkerConfig};
 
-/// The largest request head (line and headers) and read buffer of an HTTP connection.
+/// The largest request head (line and headers) of an HTTP request.
 const MAX_REQUEST_HEAD: usize = 64 * 1024;
 
 /// A server accepting connections. Tests start it on `127.0.0.1:0`.
@@ -198,10 +198,10 @@ async fn accept(listener: TcpListener, state: Arc<AppState>, mut stopped: watch:
             // may already have committed).
             .half_close(true)
             .header_read_timeout(state.config.net.header_read_timeout)
-            // A request head (line and headers) larger than this is answered 431, and the
-            // read buffer stays this small (hyper's default lets it grow to ~400 KiB).
+            // A request head (line and headers) larger than this is answered 431. Not
+            // `max_buf_size`: it also caps the write buffer, so a `/room/queue` answer larger
+            // than that would be written in pieces.
             .max_header_size(MAX_REQUEST_HEAD)
-            .max_buf_size(MAX_REQUEST_HEAD)
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
         let mut stop = stopped.clone();

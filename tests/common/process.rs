@@ -9,6 +9,17 @@ pub struct Served {
     pub log: std::sync::mpsc::Receiver<String>,
 }
 
+/// A test that fails before stopping its server must not leave the process running (it
+/// would hold CPU and ports for every later test); a stopped one is not signalled again.
+impl Drop for Served {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Starts `napalmsky serve` on an ephemeral port and reads the bound address from its log.
 pub fn serve(data_dir: &std::path::Path) -> Served {
     serve_with(data_dir, &[])

@@ -20,11 +20,10 @@ use std::time::{Duration, Instant};
 use common::load::{self, Acknowledged, LOAD_FLAGS};
 use common::mirror::{assert_mirror_equals_store, mirrored_users};
 use common::pg::fresh_database;
-use common::process::{Served, kill, serve_with, terminate};
+use common::process::{Served, health, kill, serve_with, terminate, wait_for_mirror};
 use common::proxy::Proxy;
 use common::seeded::Seeded;
-use common::wait_until;
-use napalmsky::store::Store;
+use common::{open_store, wait_until};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -102,32 +101,6 @@ async fn get(http: &reqwest::Client, base: &str, path: &str, token: &str) -> Val
     reply.json().await.unwrap()
 }
 
-async fn health(base: &str) -> Value {
-    match reqwest::get(format!("{base}/health")).await {
-        Ok(reply) => reply.json().await.unwrap_or_default(),
-        Err(_) => Value::Null,
-    }
-}
-
-async fn wait_for_mirror(base: &str) {
-    wait_until(120, "the mirror to catch up", || async {
-        let sync = health(base).await["sync"].clone();
-        sync["outboxDepth"] == 0 && sync["lastError"].is_null()
-    })
-    .await;
-}
-
-fn open(dir: &Path) -> Store {
-    Store::open(
-        dir,
-        1,
-        1,
-        Duration::from_secs(1),
-        std::sync::Arc::new(napalmsky::clock::SystemClock),
-    )
-    .unwrap()
-}
-
 fn terminate_blocking(served: Served) -> impl Future<Output = Vec<String>> {
     let task = tokio::task::spawn_blocking(move || terminate(served));
     async move { task.await.unwrap() }
@@ -198,7 +171,7 @@ async fn kill_9_at_random_moments_loses_nothing_acknowledged() {
     };
     wait_for_mirror(&served.base).await;
     terminate_blocking(served).await;
-    let store = open(dir.path());
+    let store = open_store(dir.path());
     assert_mirror_equals_store(&store, &url).await;
     let ids: Vec<String> = all.guests.iter().map(|g| g.id.clone()).collect();
     assert_eq!(
@@ -270,7 +243,7 @@ async fn postgres_refusing_then_silent_under_load_fails_no_request() {
     assert_present(&served.base, &all).await;
     wait_for_mirror(&served.base).await;
     terminate_blocking(served).await;
-    let store = open(dir.path());
+    let store = open_store(dir.path());
     assert_mirror_equals_store(&store, &url).await;
     store.close().await;
 }

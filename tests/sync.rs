@@ -11,11 +11,10 @@ use std::time::Duration;
 use common::mirror::{assert_mirror_equals_store, mirrored_users, synced};
 use common::pg::{client, fresh_database};
 use common::proxy::Proxy;
-use common::{TestServer, wait_until};
+use common::{TestServer, open_store, wait_until};
 use napalmsky::accounts::parse_id;
 use napalmsky::calls::{FinishedCall, record_finished_call};
 use napalmsky::cli::ReplayArgs;
-use napalmsky::store::Store;
 use serde_json::json;
 
 /// Signups, links, logins (invalidations), socials, logouts (deletions), calls with history,
@@ -572,14 +571,7 @@ async fn shutdown_flushes_the_outbox() {
     // Postgres comes back just as the server is asked to stop: the stop flushes.
     proxy.restore();
     let (dir, _) = server.stop().await;
-    let store = Store::open(
-        dir.path(),
-        1,
-        1,
-        Duration::from_secs(1),
-        std::sync::Arc::new(napalmsky::clock::SystemClock),
-    )
-    .unwrap();
+    let store = open_store(dir.path());
     assert_eq!(
         store.health().unwrap().outbox_depth,
         0,
@@ -653,27 +645,9 @@ async fn sigkill_while_syncing_loses_nothing_and_converges() {
     }
     // Restart: the sync resumes from the outbox and converges.
     let served = serve_with(dir.path(), &flags);
-    let health = format!("{}/health", served.base);
-    wait_until(60, "the outbox to drain after the crashes", || {
-        let (http, health) = (http.clone(), health.clone());
-        async move {
-            let Ok(reply) = http.get(&health).send().await else {
-                return false;
-            };
-            let body: serde_json::Value = reply.json().await.unwrap_or_default();
-            body["sync"]["outboxDepth"] == 0 && body["sync"]["lastError"].is_null()
-        }
-    })
-    .await;
+    common::process::wait_for_mirror(&served.base).await;
     terminate(served);
-    let store = Store::open(
-        dir.path(),
-        1,
-        1,
-        Duration::from_secs(1),
-        std::sync::Arc::new(napalmsky::clock::SystemClock),
-    )
-    .unwrap();
+    let store = open_store(dir.path());
     assert_mirror_equals_store(&store, &url).await;
     let reader = store.read().unwrap();
     for id in &acknowledged {

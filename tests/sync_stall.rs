@@ -9,13 +9,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::load::signup;
 use common::mirror::{assert_mirror_equals_store, synced};
 use common::pg::fresh_database;
-use common::process::{serve_with, terminate};
+use common::process::{serve_with, terminate, wait_for_mirror};
 use common::proxy::Proxy;
-use common::{TestServer, wait_until};
-use napalmsky::store::Store;
-use serde_json::{Value, json};
+use common::{TestServer, open_store, wait_until};
 
 async fn proxied_database() -> Option<(String, Proxy, String)> {
     let url = fresh_database().await?;
@@ -94,23 +93,6 @@ async fn a_silent_postgres_shows_as_stalled_and_the_mirror_converges_after() {
     server.stop().await;
 }
 
-async fn health_of(http: &reqwest::Client, base: &str) -> Value {
-    match http.get(format!("{base}/health")).send().await {
-        Ok(reply) => reply.json().await.unwrap_or_default(),
-        Err(_) => Value::Null,
-    }
-}
-
-async fn signup(http: &reqwest::Client, base: &str, name: &str) {
-    let reply = http
-        .post(format!("{base}/auth/guest"))
-        .json(&json!({"name": name, "gender": "female"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), 200);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_black_hole_stops_in_time_and_the_outbox_waits_on_disk() {
     let Some((url, proxy, through_proxy)) = proxied_database().await else {
@@ -131,15 +113,12 @@ async fn sigterm_during_a_black_hole_stops_in_time_and_the_outbox_waits_on_disk(
     let http = reqwest::Client::new();
     let served = serve_with(dir.path(), &flags);
     let base = served.base.clone();
-    signup(&http, &base, "early").await;
-    wait_until(30, "the first drain", || async {
-        health_of(&http, &base).await["sync"]["outboxDepth"] == 0
-    })
-    .await;
+    signup(&http, &base, "early").await.unwrap();
+    wait_for_mirror(&base).await;
 
     proxy.pause();
     for i in 0..5 {
-        signup(&http, &base, &format!("silent{i}")).await;
+        signup(&http, &base, &format!("silent{i}")).await.unwrap();
     }
     let stopped = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
@@ -156,7 +135,7 @@ async fn sigterm_during_a_black_hole_stops_in_time_and_the_outbox_waits_on_disk(
         "the unflushed outbox is reported: {log:?}"
     );
 
-    let store = open(dir.path());
+    let store = open_store(dir.path());
     assert!(store.health().unwrap().outbox_depth > 0, "the outbox waits");
     store.close().await;
     drop(store);
@@ -165,27 +144,12 @@ async fn sigterm_during_a_black_hole_stops_in_time_and_the_outbox_waits_on_disk(
     proxy.resume();
     let served = serve_with(dir.path(), &flags);
     let base = served.base.clone();
-    wait_until(60, "the outbox to drain after the restart", || async {
-        let sync = health_of(&http, &base).await["sync"].clone();
-        sync["outboxDepth"] == 0 && sync["lastError"].is_null()
-    })
-    .await;
+    wait_for_mirror(&base).await;
     tokio::task::spawn_blocking(move || terminate(served))
         .await
         .unwrap();
-    let store = open(dir.path());
+    let store = open_store(dir.path());
     assert_eq!(store.health().unwrap().users, 6);
     assert_mirror_equals_store(&store, &url).await;
     store.close().await;
-}
-
-fn open(dir: &std::path::Path) -> Store {
-    Store::open(
-        dir,
-        1,
-        1,
-        Duration::from_secs(1),
-        std::sync::Arc::new(napalmsky::clock::SystemClock),
-    )
-    .unwrap()
 }

@@ -185,24 +185,23 @@ impl Presence {
     /// Re-derives the user's membership in the `listed` index and the online count after
     /// any change.
     fn sync(&mut self, user: &UserId) {
-        if let Some(state) = self.users.get_mut(user) {
-            let online = state.counts_online();
-            if online != state.counted_online {
-                state.counted_online = online;
-                if online {
-                    self.online_count += 1;
-                } else {
-                    self.online_count -= 1;
-                }
+        let Some(state) = self.users.get_mut(user) else {
+            self.listed.remove(user);
+            return;
+        };
+        let online = state.counts_online();
+        if online != state.counted_online {
+            state.counted_online = online;
+            if online {
+                self.online_count += 1;
+            } else {
+                self.online_count -= 1;
             }
         }
-        match self.users.get(user).filter(|state| state.listed()) {
-            Some(state) => {
-                self.listed.insert(*user, state.profile.clone());
-            }
-            None => {
-                self.listed.remove(user);
-            }
+        if state.listed() {
+            self.listed.insert(*user, state.profile.clone());
+        } else {
+            self.listed.remove(user);
         }
     }
 }

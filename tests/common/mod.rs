@@ -224,6 +224,18 @@ pub fn keys(value: &Value) -> Vec<String> {
     keys
 }
 
+/// Opens a stopped server's data directory (small caches, the system clock).
+pub fn open_store(dir: &Path) -> napalmsky::store::Store {
+    napalmsky::store::Store::open(
+        dir,
+        1,
+        1,
+        std::time::Duration::from_secs(1),
+        Arc::new(napalmsky::clock::SystemClock),
+    )
+    .unwrap()
+}
+
 /// Polls `check` every 20 ms until it holds, failing after `seconds`. For conditions that
 /// depend on background work (the sync draining), never a fixed sleep.
 pub async fn wait_until<F, Fut>(seconds: u64, what: &str, mut check: F)

@@ -80,3 +80,20 @@ pub fn kill(mut served: Served) {
     assert!(status.success());
     let _ = served.child.wait();
 }
+
+/// The `/health` body of a server process, or `null` while it does not answer.
+pub async fn health(base: &str) -> serde_json::Value {
+    match reqwest::get(format!("{base}/health")).await {
+        Ok(reply) => reply.json().await.unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// Waits until the process's outbox is empty and its last sync step succeeded.
+pub async fn wait_for_mirror(base: &str) {
+    super::wait_until(120, "the mirror to catch up", || async {
+        let sync = health(base).await["sync"].clone();
+        sync["outboxDepth"] == 0 && sync["lastError"].is_null()
+    })
+    .await;
+}

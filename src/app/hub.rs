@@ -11,15 +11,15 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::outlet::{Out, Outlet, QueueLimits, Undeliverable};
-use super::presence::PresenceBuffer;
+use super::outlet::{Out, Outlet, QueueLimits, TextBatch, Undeliverable};
+use super::presence::{Delivery, DeliveryRule, Listener, PresenceState, Shown};
 use super::registry::{OpenLimits, OpenRefused, Registry};
 use crate::domain::{Command, Counts, Domain, DomainConfig, Effect, SocketId, UserId, random_ids};
 
 pub struct Hub {
     domain: Mutex<Domain>,
     sockets: Mutex<Registry>,
-    presence: Mutex<PresenceBuffer>,
+    presence: Mutex<PresenceState>,
     next_socket: AtomicU64,
     online_users: AtomicUsize,
     started: Instant,
@@ -27,6 +27,9 @@ pub struct Hub {
     /// `--connections-warning`: logged once each time the count climbs to it.
     warn_at: usize,
 }
+
+/// One presence delivery: the socket, its outlet and its batch.
+pub type PresenceDelivery = (SocketId, Arc<Outlet>, Arc<TextBatch>);
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not wedge realtime for everyone: the data is still consistent
@@ -41,7 +44,7 @@ impl Hub {
         Self {
             domain: Mutex::new(Domain::new(config, random_ids())),
             sockets: Mutex::new(Registry::default()),
-            presence: Mutex::new(PresenceBuffer::default()),
+            presence: Mutex::new(PresenceState::default()),
             next_socket: AtomicU64::new(1),
             online_users: AtomicUsize::new(0),
             started: Instant::now(),
@@ -149,36 +152,56 @@ impl Hub {
         dropped
     }
 
-    /// Recipients of presence broadcasts: authenticated sockets not in a call. The registry
-    /// lock is held only to copy the list, so a large broadcast never delays targeted
-    /// deliveries (invites, relays) waiting for that lock.
-    pub fn presence_recipients(&self) -> Vec<(SocketId, Arc<Outlet>)> {
-        let in_calls = lock(&self.domain).sockets_in_calls();
-        lock(&self.sockets)
-            .iter()
-            .filter(|(socket, outlet)| {
-                outlet.authenticated.load(Ordering::Relaxed) && !in_calls.contains(*socket)
-            })
-            .map(|(socket, outlet)| (*socket, outlet.clone()))
-            .collect()
+    /// Records the queue page an online `user` was just served: presence delivery past the
+    /// budget sends each overlay the removals of the users it shows. (Offline users' pages
+    /// are forgotten at their offline announcement, and pruned.)
+    pub fn page_shown(&self, user: UserId, shown: Shown, introduced: Vec<UserId>) {
+        lock(&self.presence).page_shown(user, shown, introduced);
     }
 
-    /// Queues `frames` for each recipient; returns (and unregisters) the sockets whose queue
-    /// was full.
-    pub fn send_to(
-        &self,
-        recipients: &[(SocketId, Arc<Outlet>)],
-        frames: &[Bytes],
-    ) -> Vec<SocketId> {
-        let mut dropped = Vec::new();
-        for (socket, outlet) in recipients {
-            for frame in frames {
-                if outlet.try_send(Out::Text(frame.clone())).is_err() {
-                    dropped.push(*socket);
-                    break;
-                }
-            }
+    /// This tick's presence deliveries, one batch per recipient (see
+    /// [`super::presence::Delivery`]). The domain, presence and registry locks are taken one
+    /// after the other, never nested.
+    pub fn presence_tick(&self, now: i64, rule: &DeliveryRule) -> Vec<PresenceDelivery> {
+        if !lock(&self.presence).has_pending() {
+            return Vec::new();
         }
+        let sockets = lock(&self.domain).presence_listeners();
+        let listeners: Vec<Listener> = sockets
+            .iter()
+            .map(|&(_, user, in_call)| Listener { user, in_call })
+            .collect();
+        let Some(delivery) = lock(&self.presence).tick(&listeners, now, rule) else {
+            return Vec::new();
+        };
+        let registry = lock(&self.sockets);
+        let to = |index: usize, batch: Arc<TextBatch>| {
+            let socket = sockets[index].0;
+            let outlet = registry.get(&socket)?;
+            outlet
+                .authenticated
+                .load(Ordering::Relaxed)
+                .then(|| (socket, outlet.clone(), batch))
+        };
+        match delivery {
+            Delivery::Everyone(batch) => (0..sockets.len())
+                .filter_map(|index| to(index, batch.clone()))
+                .collect(),
+            Delivery::Each(batches) => batches
+                .into_iter()
+                .filter_map(|(index, batch)| to(index, batch))
+                .collect(),
+        }
+    }
+
+    /// Queues each delivery's batch; returns (and unregisters) the sockets whose queue was
+    /// full.
+    pub fn send_batches(&self, deliveries: &[PresenceDelivery]) -> Vec<SocketId> {
+        let dropped: Vec<SocketId> = deliveries
+            .iter()
+            .filter(|(_, outlet, batch)| outlet.try_send(Out::Batch(batch.clone())).is_err())
+            .map(|(socket, _, _)| *socket)
+            .collect();
         if !dropped.is_empty() {
             tracing::info!(
                 count = dropped.len(),
@@ -197,9 +220,14 @@ impl Hub {
         lock(&self.presence).record(user, online, available);
     }
 
-    /// The presence frames of this tick (see [`PresenceBuffer::drain_frames`]).
-    pub fn drain_presence_frames(&self, max_users: usize) -> Vec<Bytes> {
-        lock(&self.presence).drain_frames(max_users)
+    /// Whether presence changes wait for the next tick.
+    pub fn presence_pending(&self) -> bool {
+        lock(&self.presence).has_pending()
+    }
+
+    /// Users whose queue overlay presence delivery tracks (bounded by the users online).
+    pub fn tracked_overlays(&self) -> usize {
+        lock(&self.presence).overlays()
     }
 
     /// Closes a socket from the server side (a kick: a ban, a newer login, the per-user

@@ -18,8 +18,9 @@ mod ticker;
 
 pub use auth::SocketAuth;
 pub use events::event_command;
-pub use hub::Hub;
-pub use outlet::{Out, Outlet, QueueLimits};
+pub use hub::{Hub, PresenceDelivery};
+pub use outlet::{Out, Outlet, QueueLimits, TextBatch};
+pub use presence::{DeliveryRule, Shown};
 pub use realtime::Realtime;
 pub use reel::ReelCursors;
 pub use registry::{OpenLimits, OpenRefused};

@@ -7,16 +7,21 @@
 //! This queue allocates only while frames are waiting and gives large buffers back.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-/// What a transport writes: an Engine.IO text packet, or (WebSocket only) a control pong.
+/// What a transport writes: an Engine.IO text packet, several of them in one queue slot, or
+/// (WebSocket only) a control pong.
 #[derive(Debug, Clone)]
 pub enum Out {
     Text(Bytes),
+    /// A presence tick's packets for this socket: one slot however many users changed, so a
+    /// busy tick cannot fill the frame-bounded queue, and (for a tick sent to everyone) one
+    /// allocation shared by every socket.
+    Batch(Arc<TextBatch>),
     Pong(Bytes),
 }
 
@@ -24,7 +29,26 @@ impl Out {
     fn len(&self) -> usize {
         match self {
             Out::Text(bytes) | Out::Pong(bytes) => bytes.len(),
+            Out::Batch(batch) => batch.bytes,
         }
+    }
+}
+
+/// Text packets sent together, in order.
+#[derive(Debug)]
+pub struct TextBatch {
+    packets: Vec<Bytes>,
+    bytes: usize,
+}
+
+impl TextBatch {
+    pub fn new(packets: Vec<Bytes>) -> Self {
+        let bytes = packets.iter().map(Bytes::len).sum();
+        Self { packets, bytes }
+    }
+
+    pub fn packets(&self) -> &[Bytes] {
+        &self.packets
     }
 }
 

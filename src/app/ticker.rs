@@ -1,4 +1,4 @@
-//! The realtime clocks: the presence tick (coalesced broadcasts), the domain's timers (invite
+//! The realtime clocks: the presence tick (coalesced announcements, see `presence`), the domain's timers (invite
 //! expiry, call deadlines, disconnect grace) and the transport heartbeat.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::watch;
 
+use super::presence::DeliveryRule;
 use super::realtime::Realtime;
 use crate::clock::duration_ms;
 
@@ -36,13 +37,14 @@ pub fn spawn_tickers(realtime: Arc<Realtime>, mut stop: watch::Receiver<bool>) {
         for interval in [&mut presence, &mut timers, &mut heartbeat] {
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
+        let rule = DeliveryRule::web_client(config.presence_budget);
         let ping = Bytes::from_static(b"2");
         let ping_interval = duration_ms(config.ping_interval);
         let ping_timeout = duration_ms(config.ping_timeout);
         loop {
             tokio::select! {
                 _ = presence.tick() => {
-                    broadcast_presence(&realtime);
+                    broadcast_presence(&realtime, &rule);
                 }
                 _ = timers.tick() => {
                     let effects = realtime.tick(realtime.now_ms());
@@ -61,25 +63,23 @@ pub fn spawn_tickers(realtime: Arc<Realtime>, mut stop: watch::Receiver<bool>) {
     });
 }
 
-/// Sends this tick's presence frames, spread over the tick in `BROADCAST_SLICES` slices: one
-/// burst to every socket would queue thousands of writer tasks at once, and every invite or
-/// relay sent meanwhile would wait behind them.
-fn broadcast_presence(realtime: &Arc<Realtime>) {
-    let config = realtime.config();
-    let frames = realtime.drain_presence_frames(config.presence_broadcast_max);
-    if frames.is_empty() {
+/// Sends this tick's presence deliveries, spread over the tick in `BROADCAST_SLICES` slices:
+/// one burst to every socket would queue thousands of writer tasks at once, and every invite
+/// or relay sent meanwhile would wait behind them.
+fn broadcast_presence(realtime: &Arc<Realtime>, rule: &DeliveryRule) {
+    let deliveries = realtime.presence_tick(realtime.now_ms(), rule);
+    if deliveries.is_empty() {
         return;
     }
-    let recipients = realtime.presence_recipients();
-    let slice = recipients.len().div_ceil(BROADCAST_SLICES).max(1);
-    let pause = config.presence_interval / (BROADCAST_SLICES as u32 + 1);
+    let slice = deliveries.len().div_ceil(BROADCAST_SLICES).max(1);
+    let pause = realtime.config().presence_interval / (BROADCAST_SLICES as u32 + 1);
     let realtime = realtime.clone();
     realtime.clone().spawn(async move {
-        for (i, chunk) in recipients.chunks(slice).enumerate() {
+        for (i, chunk) in deliveries.chunks(slice).enumerate() {
             if i > 0 {
                 tokio::time::sleep(pause).await;
             }
-            let dropped = realtime.send_to(chunk, &frames);
+            let dropped = realtime.send_batches(chunk);
             if !dropped.is_empty() {
                 realtime.sockets_closed(dropped);
             }

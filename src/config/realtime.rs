@@ -30,9 +30,10 @@ pub struct RealtimeConfig {
     #[arg(long, env = "NAPALMSKY_PRESENCE_INTERVAL", default_value = "2s", value_parser = positive_duration)]
     pub presence_interval: Duration,
 
-    /// Users whose presence change one tick announces at most (the most recent ones).
-    #[arg(long, env = "NAPALMSKY_PRESENCE_BROADCAST_MAX", default_value_t = 8, value_parser = positive::<usize>)]
-    pub presence_broadcast_max: usize,
+    /// Frame deliveries (frames x authenticated sockets) a presence tick may make while it
+    /// sends every change to every socket; past it each socket gets what its queue page needs.
+    #[arg(long, env = "NAPALMSKY_PRESENCE_BUDGET", default_value_t = 20_000)]
+    pub presence_budget: usize,
 
     /// Engine.IO ping interval.
     #[arg(long, env = "NAPALMSKY_PING_INTERVAL", default_value = "25s", value_parser = positive_duration)]

@@ -11,7 +11,7 @@ use super::commands::Command;
 use super::config::DomainConfig;
 use super::cooldowns::Cooldowns;
 use super::effects::{Durable, Effect, Emit};
-use super::ids::{FastSet, IdGen, RoomId, SocketId, UserId};
+use super::ids::{IdGen, RoomId, SocketId, UserId};
 use super::invites::Invites;
 use super::presence::Presence;
 use super::profile::Profile;
@@ -225,14 +225,16 @@ impl Domain {
         self.presence.get(user).is_some_and(|u| u.listed())
     }
 
-    /// Sockets of every user in a call. Presence broadcasts skip them: the room page does not
-    /// show the queue, and the client refreshes it when the call ends.
-    pub fn sockets_in_calls(&self) -> FastSet<SocketId> {
-        self.rooms
-            .iter()
-            .flat_map(|room| [&room.caller.user, &room.callee.user])
-            .flat_map(|user| self.sockets_of(user).iter().copied())
-            .collect()
+    /// Every authenticated socket with its user and whether that user is in a call: the
+    /// audience of presence broadcasts.
+    pub fn presence_listeners(&self) -> Vec<(SocketId, UserId, bool)> {
+        let mut listeners = Vec::with_capacity(self.presence.socket_count());
+        for user in self.presence.users() {
+            let id = user.profile.user_id();
+            let in_call = user.room.is_some();
+            listeners.extend(user.sockets.iter().map(|socket| (*socket, id, in_call)));
+        }
+        listeners
     }
 
     /// The room the user is in.

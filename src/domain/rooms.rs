@@ -100,8 +100,4 @@ impl Rooms {
     pub(crate) fn len(&self) -> usize {
         self.by_id.len()
     }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Room> {
-        self.by_id.values()
-    }
 }

@@ -29,6 +29,11 @@ impl Outgoing {
     pub fn push(&mut self, out: Out) {
         match out {
             Out::Text(text) => ws_frames::encode(&mut self.bytes, OpCode::Text, &text),
+            Out::Batch(batch) => {
+                for text in batch.packets() {
+                    ws_frames::encode(&mut self.bytes, OpCode::Text, text);
+                }
+            }
             Out::Pong(payload) => ws_frames::encode(&mut self.bytes, OpCode::Pong, &payload),
         }
     }

@@ -115,11 +115,16 @@ pub async fn poll(state: &Arc<Transports>, sid: &str) -> Resp {
     let open = polling
         .outlet
         .drain(MAX_PACKETS_PER_POLL, max_bytes, |out| {
-            if let Out::Text(packet) = out {
+            let mut append = |packet: &[u8]| {
                 if !payload.is_empty() {
                     payload.push(engine::RECORD_SEPARATOR as u8);
                 }
-                payload.extend_from_slice(&packet);
+                payload.extend_from_slice(packet);
+            };
+            match out {
+                Out::Text(packet) => append(&packet),
+                Out::Batch(batch) => batch.packets().iter().for_each(|p| append(p)),
+                Out::Pong(_) => {}
             }
         });
     drop(in_flight);

@@ -11,6 +11,7 @@ use rand_core::{OsRng, RngCore};
 use serde_json::{Map, Value, json};
 
 use crate::accounts::id_string;
+use crate::app::Shown;
 use crate::config::Paywall;
 use crate::domain::{Profile, UserId};
 use crate::net::Http;
@@ -51,12 +52,13 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
     let limit = state.config.rules.queue_max_results;
     let reported = reported_by(state, &me)?;
     let introduced = introductions_for(state, &me)?;
-    let body = state.realtime.with_domain(|domain| {
+    let (body, track) = state.realtime.with_domain(|domain| {
         let total = domain.available_count() - usize::from(domain.is_available(&me));
         let mut body = QueueBodyWriter::with_capacity(limit.min(total));
         let listed = |id: &UserId| *id != me && !reported.contains(id);
         // Introductions first (the client sorts them first too, but the cap must not cut
         // them off).
+        let mut introduced_shown = Vec::new();
         for (user, by) in &introduced {
             if body.items == limit {
                 break;
@@ -65,6 +67,7 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
                 && domain.is_available(user)
             {
                 body.push(profile, domain.cooldown_until(&me, user, now), Some(by));
+                introduced_shown.push(*user);
             }
         }
         // Then the rest, starting at the caller's own id: different callers see different
@@ -72,12 +75,33 @@ pub async fn queue(state: &Arc<Http>, call: Call) -> Answer {
         let rest = domain
             .available_users_from(&me)
             .filter(|p| listed(&p.user_id()) && !introduced.iter().any(|(u, _)| *u == p.user_id()));
-        for profile in rest.take(limit - body.items) {
+        let mut run_end = None;
+        let mut cut = false;
+        for profile in rest {
+            if body.items == limit {
+                cut = true;
+                break;
+            }
             let cooldown = domain.cooldown_until(&me, &profile.user_id(), now);
             body.push(profile, cooldown, None);
+            run_end = Some(profile.user_id());
         }
-        body.finish(total)
+        // What this page shows, for presence delivery (see `app::presence::pages`).
+        let shown = if cut {
+            Shown::Run {
+                from: me,
+                to: run_end.unwrap_or(me),
+            }
+        } else {
+            Shown::All
+        };
+        // Only an online user's overlay receives presence; the others are not tracked.
+        let track = domain.is_online(&me).then_some((shown, introduced_shown));
+        (body.finish(total), track)
     });
+    if let Some((shown, introduced_shown)) = track {
+        state.realtime.page_shown(me, shown, introduced_shown);
+    }
     Ok(json_bytes(StatusCode::OK, Bytes::from(body)))
 }
 

@@ -1,11 +1,6 @@
-//! Presence coalescing: within one tick only each user's latest state is broadcast, and each
-//! broadcast message is serialized once for all recipients (fix of §7.26).
-//!
-//! A tick also announces at most `max_users` users (the most recent changes). Every broadcast
-//! goes to every socket, so its cost is changes x sockets: at 19,000 sockets one ramp second
-//! of joins would be millions of frames. Clients use these events only as hints to refresh
-//! their queue, which they also poll every 5 s, so an unannounced change costs at most one
-//! poll interval of staleness, never correctness.
+//! Presence coalescing: within one tick only each user's latest state counts, and each
+//! announcement is serialized once for all its recipients (fix of §7.26). Which sockets get
+//! which announcement is [`super::delivery`]'s decision.
 
 use std::collections::HashMap;
 
@@ -15,12 +10,24 @@ use serde_json::json;
 use crate::domain::{UserId, event, format_id};
 use crate::proto::socketio;
 
+/// One user's announcement of a tick: `presence:update` and/or `queue:update`.
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    pub user: UserId,
+    pub frames: Vec<Bytes>,
+    /// The new state shows the user in the queue (online and available): the web client
+    /// answers it by fetching its page again. Any other change takes the user out of the
+    /// lists that show them, with no fetch.
+    pub arrival: bool,
+    pub online: bool,
+}
+
 #[derive(Default)]
 pub struct PresenceBuffer {
     /// Latest (online, available, order of the change) per user since the last tick.
     pending: HashMap<UserId, (bool, bool, u64)>,
     changes: u64,
-    /// What the clients were last told, so unchanged halves are not re-sent.
+    /// What was last announced, so unchanged halves are not re-sent.
     last_sent: HashMap<UserId, (bool, bool)>,
 }
 
@@ -30,15 +37,17 @@ impl PresenceBuffer {
         self.pending.insert(user, (online, available, self.changes));
     }
 
-    /// The frames of this tick: `presence:update {userId, online, available}` when a user's
-    /// online state changed, `queue:update {userId, available}` when availability changed,
-    /// for the `max_users` most recently changed users; older changes of this tick are
-    /// dropped (see the module comment).
-    pub fn drain_frames(&mut self, max_users: usize) -> Vec<Bytes> {
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// The announcements of this tick, oldest change first: `presence:update {userId, online,
+    /// available}` when a user's online state changed, `queue:update {userId, available}`
+    /// when availability changed. Users back where they were last announced are left out.
+    pub fn drain(&mut self) -> Vec<UserChange> {
         let mut changed: Vec<(UserId, (bool, bool, u64))> = self.pending.drain().collect();
-        changed.sort_unstable_by_key(|(_, (_, _, order))| std::cmp::Reverse(*order));
-        changed.truncate(max_users);
-        let mut frames = Vec::new();
+        changed.sort_unstable_by_key(|(_, (_, _, order))| *order);
+        let mut announced = Vec::with_capacity(changed.len());
         for (user, (online, available, _)) in changed {
             let before = self.last_sent.get(&user).copied();
             if before == Some((online, available)) {
@@ -47,6 +56,7 @@ impl PresenceBuffer {
             let id = format_id(&user);
             let online_changed = before.is_none_or(|(was_online, _)| was_online != online);
             let available_changed = before.is_none_or(|(_, was)| was != available);
+            let mut frames = Vec::with_capacity(2);
             if online_changed {
                 frames.push(Bytes::from(socketio::encode_event(
                     event::PRESENCE_UPDATE,
@@ -65,19 +75,25 @@ impl PresenceBuffer {
                 // Offline users are forgotten: the map stays bounded by who is online.
                 self.last_sent.remove(&user);
             }
+            announced.push(UserChange {
+                user,
+                frames,
+                arrival: online && available,
+                online,
+            });
         }
-        frames
+        announced
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use serde_json::Value;
 
     use super::*;
 
     /// The frames as (event, payload), decoded back from the Socket.IO text.
-    fn sent(frames: &[Bytes]) -> Vec<(String, Value)> {
+    pub fn decoded(frames: &[Bytes]) -> Vec<(String, Value)> {
         frames
             .iter()
             .map(|frame| {
@@ -94,12 +110,17 @@ mod tests {
             .collect()
     }
 
-    fn presence(user: &UserId, online: bool, available: bool) -> (String, Value) {
+    fn sent(changes: &[UserChange]) -> Vec<(String, Value)> {
+        let frames: Vec<Bytes> = changes.iter().flat_map(|c| c.frames.clone()).collect();
+        decoded(&frames)
+    }
+
+    pub fn presence(user: &UserId, online: bool, available: bool) -> (String, Value) {
         let payload = json!({"userId": format_id(user), "online": online, "available": available});
         (event::PRESENCE_UPDATE.to_owned(), payload)
     }
 
-    fn queue(user: &UserId, available: bool) -> (String, Value) {
+    pub fn queue(user: &UserId, available: bool) -> (String, Value) {
         let payload = json!({"userId": format_id(user), "available": available});
         (event::QUEUE_UPDATE.to_owned(), payload)
     }
@@ -111,59 +132,34 @@ mod tests {
         buffer.record(user, true, false);
         buffer.record(user, true, true);
         assert_eq!(
-            sent(&buffer.drain_frames(100)),
+            sent(&buffer.drain()),
             [presence(&user, true, true), queue(&user, true)]
         );
         // Nothing changed since: nothing to send.
         buffer.record(user, true, true);
-        assert_eq!(sent(&buffer.drain_frames(100)), []);
+        assert_eq!(sent(&buffer.drain()), []);
         // Availability alone: only queue:update.
         buffer.record(user, true, false);
-        assert_eq!(sent(&buffer.drain_frames(100)), [queue(&user, false)]);
+        assert_eq!(sent(&buffer.drain()), [queue(&user, false)]);
     }
 
     #[test]
-    fn a_tick_announces_only_the_most_recent_users() {
+    fn every_user_of_a_busy_tick_is_announced_in_the_order_of_their_last_change() {
         let mut buffer = PresenceBuffer::default();
-        for i in 0..10u8 {
+        for i in 0..100u8 {
             buffer.record([i; 16], true, true);
         }
-        // The three latest changes, newest first; users 0 to 6 are not announced.
-        let newest: Vec<_> = [9u8, 8, 7]
-            .iter()
-            .flat_map(|&i| [presence(&[i; 16], true, true), queue(&[i; 16], true)])
-            .collect();
-        assert_eq!(sent(&buffer.drain_frames(3)), newest);
-        assert_eq!(
-            sent(&buffer.drain_frames(3)),
-            [],
-            "older changes were dropped, not queued"
-        );
-        // Dropped, not marked as told: their next change is announced in full.
-        buffer.record([0; 16], true, true);
-        assert_eq!(
-            sent(&buffer.drain_frames(3)),
-            [presence(&[0; 16], true, true), queue(&[0; 16], true)]
-        );
-    }
-
-    #[test]
-    fn a_user_changed_twice_counts_once_at_its_latest_place() {
-        let mut buffer = PresenceBuffer::default();
-        let (a, b, c) = ([1; 16], [2; 16], [3; 16]);
-        buffer.record(a, true, true);
-        buffer.record(b, true, true);
-        buffer.record(c, true, true);
-        buffer.record(a, true, false);
-        // a's latest change is the newest: a and c, not b.
-        assert_eq!(
-            sent(&buffer.drain_frames(2)),
-            [
-                presence(&a, true, false),
-                queue(&a, false),
-                presence(&c, true, true),
-                queue(&c, true)
-            ]
+        // User 0 changed again last: it moves to the end, announced once.
+        buffer.record([0; 16], true, false);
+        let changes = buffer.drain();
+        assert_eq!(changes.len(), 100, "no change is dropped");
+        let order: Vec<u8> = changes.iter().map(|c| c.user[0]).collect();
+        let expected: Vec<u8> = (1..100).chain([0]).collect();
+        assert_eq!(order, expected);
+        assert!(changes[..99].iter().all(|c| c.arrival));
+        assert!(
+            !changes[99].arrival,
+            "online but unavailable takes the user away"
         );
     }
 
@@ -172,12 +168,14 @@ mod tests {
         let mut buffer = PresenceBuffer::default();
         let user = [9; 16];
         buffer.record(user, true, true);
-        buffer.drain_frames(100);
+        buffer.drain();
         buffer.record(user, false, false);
+        let changes = buffer.drain();
         assert_eq!(
-            sent(&buffer.drain_frames(100)),
+            sent(&changes),
             [presence(&user, false, false), queue(&user, false)]
         );
+        assert!(!changes[0].online && !changes[0].arrival);
         assert!(buffer.last_sent.is_empty());
     }
 }

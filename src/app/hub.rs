@@ -19,7 +19,7 @@ use crate::domain::{Command, Counts, Domain, DomainConfig, Effect, SocketId, Use
 pub struct Hub {
     domain: Mutex<Domain>,
     sockets: Mutex<Registry>,
-    presence: Mutex<PresenceState>,
+    presence: PresenceState,
     next_socket: AtomicU64,
     online_users: AtomicUsize,
     started: Instant,
@@ -44,7 +44,7 @@ impl Hub {
         Self {
             domain: Mutex::new(Domain::new(config, random_ids())),
             sockets: Mutex::new(Registry::default()),
-            presence: Mutex::new(PresenceState::default()),
+            presence: PresenceState::default(),
             next_socket: AtomicU64::new(1),
             online_users: AtomicUsize::new(0),
             started: Instant::now(),
@@ -156,14 +156,14 @@ impl Hub {
     /// budget sends each overlay the removals of the users it shows. (Offline users' pages
     /// are forgotten at their offline announcement, and pruned.)
     pub fn page_shown(&self, user: UserId, shown: Shown, introduced: Vec<UserId>) {
-        lock(&self.presence).page_shown(user, shown, introduced);
+        self.presence.page_shown(user, shown, introduced);
     }
 
     /// This tick's presence deliveries, one batch per recipient (see
     /// [`super::presence::Delivery`]). The domain, presence and registry locks are taken one
     /// after the other, never nested.
     pub fn presence_tick(&self, now: i64, rule: &DeliveryRule) -> Vec<PresenceDelivery> {
-        if !lock(&self.presence).has_pending() {
+        if !self.presence.has_pending() {
             return Vec::new();
         }
         let sockets = lock(&self.domain).presence_listeners();
@@ -171,7 +171,7 @@ impl Hub {
             .iter()
             .map(|&(_, user, in_call)| Listener { user, in_call })
             .collect();
-        let Some(delivery) = lock(&self.presence).tick(&listeners, now, rule) else {
+        let Some(delivery) = self.presence.tick(&listeners, now, rule) else {
             return Vec::new();
         };
         let registry = lock(&self.sockets);
@@ -217,17 +217,17 @@ impl Hub {
 
     /// Records a presence change for the next tick's coalesced broadcast.
     pub fn record_presence(&self, user: UserId, online: bool, available: bool) {
-        lock(&self.presence).record(user, online, available);
+        self.presence.record(user, online, available);
     }
 
     /// Whether presence changes wait for the next tick.
     pub fn presence_pending(&self) -> bool {
-        lock(&self.presence).has_pending()
+        self.presence.has_pending()
     }
 
     /// Users whose queue overlay presence delivery tracks (bounded by the users online).
     pub fn tracked_overlays(&self) -> usize {
-        lock(&self.presence).overlays()
+        self.presence.overlays()
     }
 
     /// Closes a socket from the server side (a kick: a ban, a newer login, the per-user

@@ -379,6 +379,32 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_takes_one_slot_and_counts_all_its_bytes() {
+        let outlet = Outlet::new(
+            QueueLimits {
+                frames: 2,
+                bytes: 1000,
+            },
+            0,
+        );
+        let packets = vec![Bytes::from(vec![b'4'; 300]); 3];
+        let batch = Arc::new(TextBatch::new(packets));
+        outlet.try_send(Out::Batch(batch.clone())).expect("room");
+        assert_eq!(outlet.queued_bytes(), 900);
+        outlet.try_send(text("a")).expect("a second slot");
+        let mut taken = Vec::new();
+        assert!(outlet.drain(10, usize::MAX, |out| taken.push(out)));
+        assert!(matches!(&taken[0], Out::Batch(b) if b.packets().len() == 3));
+        assert_eq!(outlet.queued_bytes(), 0);
+        outlet.try_send(Out::Batch(batch.clone())).expect("room");
+        assert_eq!(
+            outlet.try_send(Out::Batch(batch)),
+            Err(Undeliverable::Full),
+            "1800 bytes would pass the byte bound"
+        );
+    }
+
+    #[test]
     fn a_drain_stops_at_its_byte_budget_but_always_takes_one_frame() {
         let outlet = Outlet::new(limits(100), 0);
         for len in [600, 300, 300, 50] {

@@ -1,4 +1,8 @@
-//! The presence state the hub keeps behind one lock: pending changes and displayed pages.
+//! The presence state the hub keeps: pending changes and displayed pages, each behind its own
+//! lock, so recording a change (on the path of every queue and call event) never waits for a
+//! tick's planning, which walks every socket.
+
+use std::sync::{Mutex, MutexGuard};
 
 use super::buffer::PresenceBuffer;
 use super::delivery::{Delivery, DeliveryRule, Listener, plan};
@@ -10,50 +14,58 @@ const PRUNE_EVERY_TICKS: u64 = 30;
 
 #[derive(Default)]
 pub struct PresenceState {
-    buffer: PresenceBuffer,
-    pages: DisplayedPages,
+    buffer: Mutex<PresenceBuffer>,
+    pages: Mutex<Pages>,
+}
+
+#[derive(Default)]
+struct Pages {
+    shown: DisplayedPages,
     ticks: u64,
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Both are consistent after every call: a panic elsewhere must not wedge presence.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl PresenceState {
-    pub fn record(&mut self, user: UserId, online: bool, available: bool) {
-        self.buffer.record(user, online, available);
+    pub fn record(&self, user: UserId, online: bool, available: bool) {
+        lock(&self.buffer).record(user, online, available);
     }
 
     pub fn has_pending(&self) -> bool {
-        !self.buffer.is_empty()
+        !lock(&self.buffer).is_empty()
     }
 
     /// Records the queue page `user` was just served.
-    pub fn page_shown(&mut self, user: UserId, shown: Shown, introduced: Vec<UserId>) {
-        self.pages.shown(user, shown, introduced);
+    pub fn page_shown(&self, user: UserId, shown: Shown, introduced: Vec<UserId>) {
+        lock(&self.pages).shown.shown(user, shown, introduced);
     }
 
     /// This tick's deliveries to `listeners` (every authenticated socket), or `None` when
     /// nothing changed.
-    pub fn tick(
-        &mut self,
-        listeners: &[Listener],
-        now: i64,
-        rule: &DeliveryRule,
-    ) -> Option<Delivery> {
-        self.ticks += 1;
-        if self.ticks.is_multiple_of(PRUNE_EVERY_TICKS) {
+    pub fn tick(&self, listeners: &[Listener], now: i64, rule: &DeliveryRule) -> Option<Delivery> {
+        let mut pages = lock(&self.pages);
+        pages.ticks += 1;
+        if pages.ticks.is_multiple_of(PRUNE_EVERY_TICKS) {
             let online: FastSet<UserId> = listeners.iter().map(|l| l.user).collect();
-            self.pages.retain(|user| online.contains(user));
+            pages.shown.retain(|user| online.contains(user));
         }
-        let changes = self.buffer.drain();
+        let changes = lock(&self.buffer).drain();
         if changes.is_empty() {
             return None;
         }
         for change in changes.iter().filter(|c| !c.online) {
-            self.pages.forget(&change.user);
+            pages.shown.forget(&change.user);
         }
-        Some(plan(&changes, listeners, &mut self.pages, now, rule))
+        Some(plan(&changes, listeners, &mut pages.shown, now, rule))
     }
 
-    /// Users with a recorded overlay (a bound check for tests and metrics).
+    /// Users with a recorded overlay (bounded by the users online).
     pub fn overlays(&self) -> usize {
-        self.pages.len()
+        lock(&self.pages).shown.len()
     }
 }

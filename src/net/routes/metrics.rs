@@ -29,7 +29,7 @@ pub async fn metrics(state: &Arc<Http>, _call: Call) -> Answer {
     let mut out = String::with_capacity(4096);
     let age = store.outbox_oldest_at.map_or(0, |at| (now - at).max(0));
     // (name, help, value), in the order they are listed; the gauges then the counters.
-    let gauges: [(&str, &str, u64); 15] = [
+    let gauges: [(&str, &str, u64); 16] = [
         (
             "sockets",
             "Realtime connections",
@@ -51,6 +51,11 @@ pub async fn metrics(state: &Arc<Http>, _call: Call) -> Answer {
             counts.available_users as u64,
         ),
         ("rooms", "Calls in progress", counts.rooms as u64),
+        (
+            "presence_overlays",
+            "Queue pages tracked for presence delivery (at most one per online user)",
+            state.realtime.tracked_overlays() as u64,
+        ),
         (
             "invites_pending",
             "Invites waiting for an answer",

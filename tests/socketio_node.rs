@@ -224,3 +224,76 @@ async fn official_client_gets_referral_notifications_over_long_polling() {
     }
     run_referral_scenario("polling").await;
 }
+
+/// Users of `tests/node/presence.mjs` besides its observer: half call the other half.
+const PRESENCE_USERS: usize = 30;
+/// Call rounds, each with new pairs (the cooldown forbids calling the same peer again).
+const PRESENCE_ROUNDS: usize = 3;
+/// Users whose connection the script cuts at the end.
+const PRESENCE_CUT: usize = 10;
+
+/// `tests/node/presence.mjs`: thirty users moving at once, seen by one observer through the
+/// presence broadcasts alone; history read at `session:finalized`; cut connections announced
+/// offline after the grace, and only those.
+async fn run_presence_scenario(transport: &'static str) {
+    let tick = Duration::from_millis(200);
+    // Long against the tick, so "not before the grace" is told apart from "at the next tick".
+    let grace = Duration::from_secs(2);
+    let (server, _dir) = real_time_server(|c| {
+        c.rules.paywall = Paywall::Off;
+        c.rules.disconnect_grace = grace;
+        c.rules.min_history_call_seconds = MIN_HISTORY_CALL_SECONDS;
+        c.realtime.presence_interval = tick;
+        // `test_config` already lifts the per-address signup, handshake and connection
+        // limits that 31 guests on 127.0.0.1 would hit. The auth limit counts only failures,
+        // but a request counts until its answer is known, so 31 signups at once are 31 hits
+        // against its 6. The API limit (500 per minute per address) holds the script's 90
+        // history reads; lifted so that more users or rounds cannot make this a rate-limit test.
+        c.limits.auth_rate_limit = 1_000_000;
+        c.limits.api_rate_limit = 1_000_000;
+        // The cuts are noticed from the closed transport, not the heartbeat. But the script
+        // exits right after its last `close()`, which over polling may take the in-flight
+        // close packet with it: the heartbeat then notices, as in `run_scenario`, with a
+        // timeout long enough that 31 clients on two busy cores still answer in time.
+        c.realtime.ping_interval = Duration::from_secs(1);
+        c.realtime.ping_timeout = Duration::from_secs(3);
+    })
+    .await;
+    let args = [
+        PRESENCE_USERS.to_string(),
+        PRESENCE_ROUNDS.to_string(),
+        PRESENCE_CUT.to_string(),
+        tick.as_millis().to_string(),
+        grace.as_millis().to_string(),
+        MIN_HISTORY_CALL_SECONDS.to_string(),
+    ];
+    // Per user: phase 1 (2 checks), each round (calls start 2, history 1, back in the queue
+    // 2), the cuts (2: announced in the window or not at all, and no contradiction).
+    let checks = (2 + 5 * PRESENCE_ROUNDS + 2) * PRESENCE_USERS;
+    run_script(&server, "presence.mjs", transport, args, checks).await;
+    // The script closed what it had not cut: everybody leaves once the grace has run.
+    let realtime = server.internals().realtime().clone();
+    common::wait_until(10, "every socket to be forgotten", || {
+        let realtime = realtime.clone();
+        async move { realtime.socket_count() == 0 && realtime.counts().online_users == 0 }
+    })
+    .await;
+    drop(realtime);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_observer_sees_every_presence_change_over_websocket() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_presence_scenario("websocket").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_observer_sees_every_presence_change_over_long_polling() {
+    if prerequisites_missing() {
+        return;
+    }
+    run_presence_scenario("polling").await;
+}

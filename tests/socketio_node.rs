@@ -1,7 +1,8 @@
 //! The official `socket.io-client` (npm, what the web client ships) against a real server,
 //! over WebSocket and over long-polling: `tests/node/speed-date.mjs` drives three users from
 //! signup to `session:finalized` and checks every payload; `tests/node/ban.mjs` bans a user
-//! whose socket is open (`auth:banned`, then closed) and reconnects with the banned token.
+//! whose socket is open (`auth:banned`, then closed) and reconnects with the banned token;
+//! `tests/node/presence.mjs` has thirty users move at once under one observer's eyes.
 //!
 //! Needs Node.js and `npm ci --prefix tests/node`. Without them the test is skipped with the
 //! reason printed; `.ci/run` sets `CI=true`, which makes it mandatory.

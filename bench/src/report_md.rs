@@ -287,9 +287,46 @@ fn evenings(md: &mut String, inputs: &Inputs) {
         );
     }
     md.push('\n');
+    evening_traffic(md, inputs);
     for (users, _) in &inputs.evenings {
         let _ = writeln!(md, "![evening, {users} users](evening-{users}.svg)\n");
     }
+}
+
+/// What the clients fetched in the steady phase, and the presence check where it ran. Runs
+/// from before the client models (no `traffic` section) show dashes.
+fn evening_traffic(md: &mut String, inputs: &Inputs) {
+    let _ = writeln!(
+        md,
+        "Clients' HTTP in the steady phase, and the presence check (`--check-presence`):\n\n| users | client model | queue polls / user / s | reactive queue fetches / user / s | queue KB/s | /stats/live / s | queue GET p50 / p99 ms | presence changes checked / missed |\n|---|---|---|---|---|---|---|---|"
+    );
+    for (users, r) in &inputs.evenings {
+        let t = &r["traffic"];
+        let rate = |key: &str| {
+            t[key]
+                .as_f64()
+                .map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"))
+        };
+        let presence = match (
+            r["presence_checked"].as_u64(),
+            r["presence_missed"].as_u64(),
+        ) {
+            (Some(checked), Some(missed)) => format!("{checked} / {missed}"),
+            _ => "not checked".to_owned(),
+        };
+        let _ = writeln!(
+            md,
+            "| {users} | {} | {} | {} | {} | {} | {} / {} | {presence} |",
+            r["parameters"]["client_model"].as_str().unwrap_or("-"),
+            rate("queue_polls_per_user_s"),
+            rate("queue_reactive_per_user_s"),
+            cell(t["queue_bytes_per_s"].as_f64().map(|b| b / 1024.0)),
+            cell(t["stats_live_per_s"].as_f64()),
+            cell(step(r, "queue_get", "p50_ms")),
+            cell(step(r, "queue_get", "p99_ms")),
+        );
+    }
+    md.push('\n');
 }
 
 #[cfg(test)]
@@ -354,6 +391,32 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| 2 | 100000 | 49000 | 0.49 |"), "{md}");
+        assert!(
+            md.contains("| 19000 | - | - | - | - | - | - / - | not checked |"),
+            "an old report has no traffic: {md}"
+        );
+    }
+
+    #[test]
+    fn shows_the_web_traffic_and_the_presence_check() {
+        let mut report = evening(0, 1.0, 1.0);
+        report["parameters"] = json!({"client_model": "web"});
+        report["traffic"] = json!({
+            "queue_polls_per_user_s": 0.1523, "queue_reactive_per_user_s": 0.5,
+            "queue_bytes_per_s": 2048.0, "stats_live_per_s": 30.0,
+        });
+        report["steps"]["queue_get"] = json!({"p50_ms": 0.4, "p99_ms": 2.5});
+        report["presence_checked"] = json!(89_000);
+        report["presence_missed"] = json!(0);
+        let inputs = Inputs {
+            evenings: vec![(300, report)],
+            ..Inputs::default()
+        };
+        let md = render(&inputs, "m", "c");
+        assert!(
+            md.contains("| 300 | web | 0.1523 | 0.5000 | 2.00 | 30.00 | 0.40 / 2.50 | 89000 / 0 |"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Serialize;
 
+use super::client::model::ClientModel;
+
 /// Plays a "speed-dating evening" against a local napalmsky server and measures it.
 #[derive(Parser, Debug, Clone)]
 #[command(name = "loadgen", version)]
@@ -39,9 +41,21 @@ pub struct Args {
     /// `requestedSeconds` sent with invites and accepts (the server's minimum is 60).
     #[arg(long, default_value_t = 60)]
     pub call_seconds: u32,
-    /// Seconds between two `GET /room/queue` of one user.
+    /// Which web client the users imitate: `web` (the existing client's matchmaking overlay
+    /// and landing page) or `legacy` (the generator's first model: fixed polls only).
+    #[arg(long, value_enum, default_value_t = ClientModel::Web)]
+    pub client_model: ClientModel,
+    /// Seconds between two `GET /room/queue` polls of one user (the web client's 5 s).
     #[arg(long, default_value_t = 5.0)]
     pub poll_interval: f64,
+    /// Check that every user's view of every other user's presence follows the truth (web
+    /// model, one process only; see `client::presence`).
+    #[arg(long)]
+    pub check_presence: bool,
+    /// The server's `--presence-interval` in seconds: how long `--check-presence` waits for
+    /// a change to be announced (two intervals plus one second).
+    #[arg(long, default_value_t = 2.0)]
+    pub presence_interval: f64,
     /// Seconds an expected answer may take before it counts as `timeout:<event>`.
     #[arg(long, default_value_t = 10.0)]
     pub timeout: f64,
@@ -97,7 +111,10 @@ pub struct Settings {
     pub accept_probability: f64,
     pub call_length_s: f64,
     pub call_seconds: u32,
+    pub client_model: ClientModel,
     pub poll_interval_s: f64,
+    pub check_presence: bool,
+    pub presence_interval_s: f64,
     pub timeout_s: f64,
     pub invite_ttl_s: f64,
     pub ice_per_call: u32,
@@ -131,6 +148,18 @@ impl Settings {
     }
     pub fn duration(&self) -> Duration {
         Duration::from_secs_f64(self.duration_s)
+    }
+
+    pub fn presence_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.presence_interval_s)
+    }
+
+    /// How long a presence change may take to reach every socket before `--check-presence`
+    /// calls it missed: it waits for the next tick (one interval), the tick's delivery is
+    /// spread over up to one more interval, and one second covers the network and the
+    /// generator's own scheduling.
+    pub fn presence_window(&self) -> Duration {
+        Duration::from_secs_f64(2.0 * self.presence_interval_s + 1.0)
     }
 
     /// The local address child `i` of a `--processes` run connects from when the target is
@@ -174,8 +203,12 @@ impl Settings {
             self.call_length_s.to_string(),
             "--call-seconds".into(),
             self.call_seconds.to_string(),
+            "--client-model".into(),
+            self.client_model.name().into(),
             "--poll-interval".into(),
             self.poll_interval_s.to_string(),
+            "--presence-interval".into(),
+            self.presence_interval_s.to_string(),
             "--timeout".into(),
             self.timeout_s.to_string(),
             "--invite-ttl".into(),
@@ -229,6 +262,16 @@ impl Args {
         if self.call_seconds < 60 {
             return Err("--call-seconds must be at least 60 (the server's minimum)".into());
         }
+        if self.check_presence && self.processes > 1 {
+            // The check compares each user's view with the other users' truth, which only
+            // this process's users publish.
+            return Err("--check-presence needs every user in one process (--processes 1)".into());
+        }
+        if self.check_presence && !self.client_model.decodes_presence() {
+            return Err(
+                "--check-presence needs --client-model web (legacy skips presence frames)".into(),
+            );
+        }
         Ok(Settings {
             target,
             ws_url,
@@ -239,7 +282,10 @@ impl Args {
             accept_probability: self.accept_probability,
             call_length_s: positive("call-length", self.call_length)?,
             call_seconds: self.call_seconds,
+            client_model: self.client_model,
             poll_interval_s: positive("poll-interval", self.poll_interval)?,
+            check_presence: self.check_presence,
+            presence_interval_s: positive("presence-interval", self.presence_interval)?,
             timeout_s: positive("timeout", self.timeout)?,
             invite_ttl_s: positive("invite-ttl", self.invite_ttl)?,
             ice_per_call: self.ice_per_call,
@@ -356,13 +402,22 @@ mod tests {
     #[test]
     fn settings_are_validated_by_flag() {
         assert!(args(&[]).settings().is_ok());
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 9] = [
             (&["--users", "0"], "--users"),
             (&["--call-seconds", "59"], "--call-seconds"),
             (&["--accept-probability", "1.5"], "--accept-probability"),
             (&["--ramp-rate", "0"], "--ramp-rate"),
             (&["--users", "3", "--processes", "4"], "--processes"),
             (&["--target", "http://1.1.1.1"], "non-loopback"),
+            (
+                &["--users", "4", "--processes", "2", "--check-presence"],
+                "--processes 1",
+            ),
+            (
+                &["--client-model", "legacy", "--check-presence"],
+                "--client-model web",
+            ),
+            (&["--presence-interval", "0"], "--presence-interval"),
         ];
         for (flags, needle) in cases {
             let error = args(flags).settings().unwrap_err();
@@ -371,10 +426,32 @@ mod tests {
     }
 
     #[test]
-    fn child_args_parse_back_to_the_childs_share() {
-        let settings = args(&["--users", "10", "--processes", "2", "--idle"])
+    fn the_web_model_is_the_default_and_the_presence_window_follows_the_interval() {
+        let settings = args(&[]).settings().unwrap();
+        assert_eq!(settings.client_model, ClientModel::Web);
+        assert_eq!(settings.poll_interval(), Duration::from_secs(5));
+        assert_eq!(settings.presence_window(), Duration::from_secs(5));
+        let fast = args(&["--presence-interval", "0.5", "--check-presence"])
             .settings()
             .unwrap();
+        assert_eq!(fast.presence_window(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn child_args_parse_back_to_the_childs_share() {
+        let settings = args(&[
+            "--users",
+            "10",
+            "--processes",
+            "2",
+            "--idle",
+            "--client-model",
+            "legacy",
+            "--presence-interval",
+            "0.5",
+        ])
+        .settings()
+        .unwrap();
         let mut argv = vec!["loadgen".to_owned()];
         argv.extend(settings.child_args(1, 5, 1234));
         let child = Args::parse_from(argv).settings().unwrap();
@@ -385,6 +462,8 @@ mod tests {
         assert!(child.idle && child.allow_errors);
         assert!((child.ramp_rate - settings.ramp_rate / 2.0).abs() < 1e-9);
         assert_eq!(child.server_pid, None);
+        assert_eq!(child.client_model, ClientModel::Legacy);
+        assert_eq!(child.presence_interval_s, 0.5);
         assert_eq!(child.source_ip(), Some([127, 0, 0, 11].into()));
         assert_eq!(
             settings.source_ip(),

@@ -7,6 +7,8 @@
 //! times per second at most (the flood of `presence:update` frames is counted per user and
 //! added once at the end), far below what an uncontended mutex costs.
 
+mod counter;
+
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -15,6 +17,8 @@ use base64::Engine as _;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
+
+pub use self::counter::Counter;
 
 /// What a latency sample measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -35,12 +39,14 @@ pub enum Step {
     RtcRelay,
     /// `room:chat` sent -> received by the peer.
     ChatRelay,
-    /// `GET /room/queue` round trip.
+    /// `GET /room/queue` round trip, polls and reactive fetches alike.
     QueueGet,
+    /// `GET /stats/live` round trip (web model).
+    StatsLive,
 }
 
 impl Step {
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 10] = [
         Step::Signup,
         Step::WsOpen,
         Step::Connect,
@@ -50,6 +56,7 @@ impl Step {
         Step::RtcRelay,
         Step::ChatRelay,
         Step::QueueGet,
+        Step::StatsLive,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -63,6 +70,7 @@ impl Step {
             Step::RtcRelay => "rtc_relay",
             Step::ChatRelay => "chat_relay",
             Step::QueueGet => "queue_get",
+            Step::StatsLive => "stats_live_get",
         }
     }
 
@@ -96,6 +104,8 @@ pub struct Collected {
     pub server_errors: BTreeMap<String, u64>,
     /// Events received, by name.
     pub events: BTreeMap<String, u64>,
+    /// [`Counter`] name -> total.
+    pub counters: BTreeMap<String, u64>,
 }
 
 fn bump(map: &mut BTreeMap<String, u64>, key: &str, n: u64) {
@@ -122,6 +132,10 @@ impl Collected {
         self.errors.values().sum()
     }
 
+    pub fn counter(&self, counter: Counter) -> u64 {
+        self.counters.get(counter.name()).copied().unwrap_or(0)
+    }
+
     /// Adds another process's measurements to these.
     pub fn merge(&mut self, other: &Collected) {
         for (name, h) in &other.steps {
@@ -140,6 +154,7 @@ impl Collected {
         add_counts(&mut self.outcomes, &other.outcomes);
         add_counts(&mut self.server_errors, &other.server_errors);
         add_counts(&mut self.events, &other.events);
+        add_counts(&mut self.counters, &other.counters);
     }
 
     /// The portable form (histograms as base64 of HdrHistogram's V2 encoding).
@@ -167,6 +182,7 @@ impl Collected {
             outcomes: self.outcomes.clone(),
             server_errors: self.server_errors.clone(),
             events: self.events.clone(),
+            counters: self.counters.clone(),
         })
     }
 
@@ -194,6 +210,7 @@ impl Collected {
             outcomes: dump.outcomes.clone(),
             server_errors: dump.server_errors.clone(),
             events: dump.events.clone(),
+            counters: dump.counters.clone(),
         })
     }
 }
@@ -207,6 +224,8 @@ pub struct Dump {
     pub outcomes: BTreeMap<String, u64>,
     pub server_errors: BTreeMap<String, u64>,
     pub events: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub counters: BTreeMap<String, u64>,
 }
 
 fn encode(h: &Histogram<u64>) -> Result<String, String> {
@@ -280,6 +299,12 @@ impl Metrics {
         }
     }
 
+    /// Adds `n` to a total (whether now counts is the caller's decision, see
+    /// [`Counter::steady_phase_only`]).
+    pub fn count(&self, counter: Counter, n: u64) {
+        bump(&mut self.lock().counters, counter.name(), n);
+    }
+
     pub fn error_total(&self) -> u64 {
         self.lock().error_total()
     }
@@ -330,6 +355,8 @@ mod tests {
         a.error("ws:closed");
         b.error("ws:closed");
         b.events("call:start", 4);
+        a.count(Counter::QueueBytes, 10);
+        b.count(Counter::QueueBytes, 5);
         let json = serde_json::to_string(&b.snapshot().to_dump().unwrap()).unwrap();
         let b_back = Collected::from_dump(&serde_json::from_str(&json).unwrap()).unwrap();
         let mut merged = a.snapshot();
@@ -342,6 +369,8 @@ mod tests {
         assert_eq!(merged.per_second["rtc_relay"].len(), 2);
         assert_eq!(merged.errors["ws:closed"], 2);
         assert_eq!(merged.events["call:start"], 4);
+        assert_eq!(merged.counter(Counter::QueueBytes), 15);
+        assert_eq!(merged.counter(Counter::StatsLive), 0);
     }
 
     #[test]

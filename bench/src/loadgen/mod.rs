@@ -3,9 +3,12 @@
 //!
 //! Each simulated user does what the web client does: `POST /auth/guest`, an Engine.IO v4 /
 //! Socket.IO v5 WebSocket with `auth.token` plus the `auth` event, `presence:join` and
-//! `queue:join`, polls `GET /room/queue`, invites random available users (Poisson), accepts
-//! or declines invites, exchanges `rtc:*` and `room:chat` in calls, ends them with `call:end`
-//! and re-joins the queue after `session:finalized`.
+//! `queue:join`, fetches `GET /room/queue` (and `GET /stats/live`) as its client model says
+//! ([`client::model`]: the web client's matchmaking overlay by default), invites random
+//! available users (Poisson), accepts or declines invites, exchanges `rtc:*` and `room:chat`
+//! in calls, ends them with `call:end` and re-joins the queue after `session:finalized`.
+//! `--check-presence` also verifies that every presence change reaches every user
+//! ([`client::presence`]).
 //!
 //! How latencies are measured (and why):
 //! - Steps a user times on its own (signup, WebSocket open, connect, auth, queue GET) use the
@@ -22,7 +25,8 @@
 //!   (see [`client::state`]), which keeps these samples plentiful without biasing the server.
 //!
 //! Module map: [`args`] (CLI, loopback rule), [`wire`] (HTTP + Socket.IO over WebSocket),
-//! [`validate`] (payload checks), [`client`] (one user's state machine and task),
+//! [`validate`] (payload checks), [`client`] (one user's state machine and task, the client
+//! models, the presence check),
 //! [`metrics`] (histograms, counters), [`proc_sampler`] (`/proc` CPU and RSS), [`report`]
 //! (JSON and SVG), [`runner`] (ramp, steady phase, child processes and their merge).
 

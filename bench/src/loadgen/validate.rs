@@ -214,6 +214,16 @@ pub fn error_message(v: &Value) -> Result<String, &'static str> {
     string(v, "message")
 }
 
+/// `GET /stats/live` `{onlineUsers, timestamp}` -> the online count.
+pub fn stats_live(v: &Value) -> Result<u64, &'static str> {
+    if !v.get("timestamp").is_some_and(Value::is_u64) {
+        return Err("timestamp");
+    }
+    v.get("onlineUsers")
+        .and_then(Value::as_u64)
+        .ok_or("onlineUsers")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +231,16 @@ mod tests {
 
     const A: &str = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
     const B: &str = "11111111-2222-4333-8444-555555555555";
+
+    #[test]
+    fn stats_live_needs_the_count_and_the_time() {
+        assert_eq!(
+            stats_live(&json!({"onlineUsers": 3, "timestamp": 1_700_000_000_000u64})),
+            Ok(3)
+        );
+        assert_eq!(stats_live(&json!({"timestamp": 1})), Err("onlineUsers"));
+        assert_eq!(stats_live(&json!({"onlineUsers": 3})), Err("timestamp"));
+    }
 
     #[test]
     fn uuids() {

@@ -5,6 +5,8 @@
 //! Every failure maps to a short, low-cardinality error kind ([`WireError::kind`]) so the
 //! report can count them.
 
+mod presence;
+
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -16,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub use self::presence::PresenceUpdate;
 use super::validate::{self, QueueEntry, Signup};
 
 /// Why a request or a socket failed.
@@ -54,6 +57,14 @@ impl WireError {
 /// descriptor limit) runs out of descriptors; a browser also keeps only a few connections
 /// per origin.
 const MAX_IN_FLIGHT: usize = 64;
+
+/// A `GET /room/queue` answer: the users, and the size of the body they came in (the
+/// report's bytes per second).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueList {
+    pub entries: Vec<QueueEntry>,
+    pub body_bytes: usize,
+}
 
 /// JSON over HTTP to the target; one pooled client per process.
 #[derive(Debug, Clone)]
@@ -98,15 +109,30 @@ impl Http {
     }
 
     /// `GET /room/queue` with the session token.
-    pub async fn queue(&self, token: &str) -> Result<Vec<QueueEntry>, WireError> {
+    pub async fn queue(&self, token: &str) -> Result<QueueList, WireError> {
         let route = "room_queue";
         let request = self
             .client
             .get(format!("{}/room/queue", self.base))
             .bearer_auth(token);
         let body = self.body(request, route, "http:room_queue").await?;
-        validate::queue(&body).map_err(|field| WireError::Protocol {
+        let entries = validate::queue(&body).map_err(|field| WireError::Protocol {
             what: format!("room_queue:{field}"),
+        })?;
+        Ok(QueueList {
+            entries,
+            body_bytes: body.len(),
+        })
+    }
+
+    /// `GET /stats/live`, the landing page's online count; without a token, as the landing
+    /// page is public.
+    pub async fn stats_live(&self) -> Result<u64, WireError> {
+        let route = "stats_live";
+        let request = self.client.get(format!("{}/stats/live", self.base));
+        let body = self.json(request, route, "http:stats_live").await?;
+        validate::stats_live(&body).map_err(|field| WireError::Protocol {
+            what: format!("stats_live:{field}"),
         })
     }
 
@@ -170,8 +196,10 @@ pub enum Frame {
     ConnectError(String),
     /// An event and its first argument (`Null` when none).
     Event { name: String, payload: Value },
-    /// A broadcast counted but not decoded (see [`parse_frame`]).
+    /// A broadcast counted but not decoded ([`PresenceFrames::Count`]).
     Skipped(Skipped),
+    /// A broadcast decoded ([`PresenceFrames::Decode`]).
+    Presence(PresenceUpdate),
     /// Engine.IO CLOSE or Socket.IO DISCONNECT from the server.
     Close,
     /// Anything harmless we do not act on (PONG, NOOP, ACK).
@@ -185,20 +213,37 @@ pub enum Skipped {
     Queue,
 }
 
+/// What [`parse_frame`] does with `presence:update` and `queue:update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PresenceFrames {
+    /// Recognise them by their prefix and count them, unread (the legacy model): every user
+    /// receives every other user's changes, so at 19,000 users they are most of the traffic,
+    /// and decoding them would make the generator, not the server, the bottleneck.
+    #[default]
+    Count,
+    /// Decode them (the web model reacts to them); see [`presence`].
+    Decode,
+}
+
 /// Engine.IO PONG, the answer to the server's PING.
 pub const PONG: &str = "3";
 
-/// Decodes one text frame from the server.
-///
-/// `presence:update` and `queue:update` are recognised by their prefix and not parsed: every
-/// user receives every other user's changes, so at 19,000 users they are most of the traffic,
-/// and decoding them would make the generator, not the server, the bottleneck.
-pub fn parse_frame(text: &str) -> Result<Frame, String> {
-    if text.starts_with(r#"42["presence:update""#) {
-        return Ok(Frame::Skipped(Skipped::Presence));
-    }
-    if text.starts_with(r#"42["queue:update""#) {
-        return Ok(Frame::Skipped(Skipped::Queue));
+/// Decodes one text frame from the server; the presence broadcasts as `broadcasts` says.
+pub fn parse_frame(text: &str, broadcasts: PresenceFrames) -> Result<Frame, String> {
+    match broadcasts {
+        PresenceFrames::Count => {
+            if text.starts_with(presence::PRESENCE_PREFIX) {
+                return Ok(Frame::Skipped(Skipped::Presence));
+            }
+            if text.starts_with(presence::QUEUE_PREFIX) {
+                return Ok(Frame::Skipped(Skipped::Queue));
+            }
+        }
+        PresenceFrames::Decode => {
+            if let Some(update) = presence::parse(text) {
+                return update.map(Frame::Presence);
+            }
+        }
     }
     let packet = engine::decode(text).map_err(|e| format!("engine:{e:?}"))?;
     match packet {
@@ -306,6 +351,7 @@ async fn connect_tcp(
 /// One Engine.IO session over WebSocket.
 pub struct Socket {
     ws: Ws,
+    broadcasts: PresenceFrames,
 }
 
 impl Socket {
@@ -343,7 +389,10 @@ impl Socket {
                     _ => "connect:handshake",
                 },
             })?;
-        let mut socket = Socket { ws };
+        let mut socket = Socket {
+            ws,
+            broadcasts: PresenceFrames::default(),
+        };
         let handshake = match socket.ws.next().await {
             Some(Ok(Message::Text(text))) => {
                 engine::decode_open(text.as_str()).map_err(|e| WireError::Protocol {
@@ -358,6 +407,11 @@ impl Socket {
             Some(Err(_)) | None => return Err(WireError::Closed { what: "closed" }),
         };
         Ok((socket, handshake))
+    }
+
+    /// From now on, `recv` hands out presence broadcasts as `broadcasts` says.
+    pub fn set_presence_frames(&mut self, broadcasts: PresenceFrames) {
+        self.broadcasts = broadcasts;
     }
 
     /// Sends frames as one batch: queued, then flushed once (one write for a burst of
@@ -386,7 +440,7 @@ impl Socket {
                 None | Some(Ok(Message::Close(_))) => return Ok(None),
                 Some(Err(_)) => return Err(WireError::Closed { what: "read_error" }),
                 Some(Ok(Message::Text(text))) => {
-                    return parse_frame(text.as_str())
+                    return parse_frame(text.as_str(), self.broadcasts)
                         .map(Some)
                         .map_err(|what| WireError::Protocol { what });
                 }
@@ -406,40 +460,60 @@ impl Socket {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<Frame, String> {
+        parse_frame(text, PresenceFrames::Count)
+    }
+
     #[test]
     fn frames_are_classified() {
-        assert_eq!(parse_frame("2"), Ok(Frame::Ping));
-        assert_eq!(parse_frame("3"), Ok(Frame::Ignored));
-        assert_eq!(parse_frame("1"), Ok(Frame::Close));
-        assert_eq!(parse_frame(r#"40{"sid":"a"}"#), Ok(Frame::Connected));
-        assert_eq!(parse_frame("41"), Ok(Frame::Close));
-        assert_eq!(parse_frame("430[]"), Ok(Frame::Ignored));
+        assert_eq!(parse("2"), Ok(Frame::Ping));
+        assert_eq!(parse("3"), Ok(Frame::Ignored));
+        assert_eq!(parse("1"), Ok(Frame::Close));
+        assert_eq!(parse(r#"40{"sid":"a"}"#), Ok(Frame::Connected));
+        assert_eq!(parse("41"), Ok(Frame::Close));
+        assert_eq!(parse("430[]"), Ok(Frame::Ignored));
         assert_eq!(
-            parse_frame(r#"44{"message":"Session invalidated"}"#),
+            parse(r#"44{"message":"Session invalidated"}"#),
             Ok(Frame::ConnectError("Session invalidated".into()))
         );
         assert_eq!(
-            parse_frame(r#"42["auth:success"]"#),
+            parse(r#"42["auth:success"]"#),
             Ok(Frame::Event {
                 name: "auth:success".into(),
                 payload: Value::Null
             })
         );
         assert_eq!(
-            parse_frame(r#"42["call:start",{"roomId":"r"}]"#),
+            parse(r#"42["call:start",{"roomId":"r"}]"#),
             Ok(Frame::Event {
                 name: "call:start".into(),
                 payload: json!({"roomId": "r"})
             })
         );
         assert_eq!(
-            parse_frame(r#"42["presence:update",{"userId":"u"}]"#),
+            parse(r#"42["presence:update",{"userId":"u"}]"#),
             Ok(Frame::Skipped(Skipped::Presence))
         );
         assert_eq!(
-            parse_frame(r#"42["queue:update",{"userId":"u"}]"#),
+            parse(r#"42["queue:update",{"userId":"u"}]"#),
             Ok(Frame::Skipped(Skipped::Queue))
         );
+    }
+
+    #[test]
+    fn the_web_model_decodes_presence_broadcasts() {
+        let id = "00000000-0000-4000-8000-000000000001";
+        let text = format!(r#"42["queue:update",{{"userId":"{id}","available":false}}]"#);
+        assert_eq!(
+            parse_frame(&text, PresenceFrames::Decode),
+            Ok(Frame::Presence(PresenceUpdate::Queue {
+                user_id: id.into(),
+                available: false
+            }))
+        );
+        assert!(parse_frame(r#"42["queue:update",{}]"#, PresenceFrames::Decode).is_err());
+        // Other frames are read the same either way.
+        assert_eq!(parse_frame("2", PresenceFrames::Decode), Ok(Frame::Ping));
     }
 
     #[test]
@@ -453,7 +527,7 @@ mod tests {
             r#"40/admin,{}"#,
             "0{}",
         ] {
-            assert!(parse_frame(text).is_err(), "{text:?}");
+            assert!(parse(text).is_err(), "{text:?}");
         }
     }
 

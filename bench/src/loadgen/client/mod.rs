@@ -1,26 +1,27 @@
 //! One simulated user: signup, connect, then the event loop that feeds its state machine
-//! ([`state::User`]) with frames, timer ticks and queue polls, and writes what it asks to send.
+//! ([`state::User`]) with frames, timer ticks and HTTP answers ([`fetch`]), and writes what
+//! it asks to send.
 
+pub mod fetch;
+pub mod model;
+pub mod presence;
 pub mod shared;
 pub mod state;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::json;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tokio::time::sleep_until;
 
+use self::fetch::InFlight;
 use self::shared::Shared;
 use self::state::User;
 use super::metrics::Step;
-use super::validate::QueueEntry;
-use super::wire::{Frame, PONG, Skipped, Socket, WireError, connect_frame, event_frame};
+use super::wire::{Frame, PONG, PresenceFrames, Skipped, Socket, connect_frame, event_frame};
 
 const GENDERS: [&str; 3] = ["female", "male", "nonbinary"];
-
-type PollTask = JoinHandle<(Duration, Result<Vec<QueueEntry>, WireError>)>;
 
 /// Runs user number `index` of this process until `stop` turns true or its socket fails.
 pub async fn run_user(sh: Arc<Shared>, index: usize, mut stop: watch::Receiver<bool>) {
@@ -48,10 +49,24 @@ pub async fn run_user(sh: Arc<Shared>, index: usize, mut stop: watch::Receiver<b
         }
     };
     sh.connected_up();
+    let authenticated_at = Instant::now();
+    if sh.settings.client_model.decodes_presence() {
+        socket.set_presence_frames(PresenceFrames::Decode);
+    }
     let seed = (index as u64) ^ (sh.epoch_ms << 20) ^ u64::from(std::process::id());
-    let mut user = User::new(signup.user_id, &sh, Instant::now(), seed);
-    user.joined();
+    let presence = sh
+        .settings
+        .check_presence
+        .then(|| sh.presence.join(&signup.user_id, authenticated_at));
+    let mut user = User::new(signup.user_id, &sh, authenticated_at, seed);
+    if let Some(handle) = presence.clone() {
+        user = user.with_presence(handle);
+    }
+    user.joined(Instant::now());
     event_loop(&sh, &mut socket, &mut user, &signup.token, &mut stop).await;
+    if let Some(handle) = presence {
+        handle.disconnected();
+    }
     sh.metrics.events("presence:update", user.presence_updates);
     sh.metrics.events("queue:update", user.queue_updates);
     sh.connected_down();
@@ -119,16 +134,6 @@ async fn connect(
     Ok(socket)
 }
 
-/// Resolves with the poll's result when one is in flight; never otherwise.
-async fn poll_result(
-    task: &mut Option<PollTask>,
-) -> Option<(Duration, Result<Vec<QueueEntry>, WireError>)> {
-    match task {
-        Some(handle) => handle.await.ok(),
-        None => std::future::pending().await,
-    }
-}
-
 async fn event_loop(
     sh: &Arc<Shared>,
     socket: &mut Socket,
@@ -136,7 +141,8 @@ async fn event_loop(
     token: &str,
     stop: &mut watch::Receiver<bool>,
 ) {
-    let mut poll: Option<PollTask> = None;
+    let mut in_flight = InFlight::new();
+    let model = sh.settings.client_model;
     loop {
         if let Err(e) = socket.send_all(user.take_out()).await {
             sh.error(&e.kind());
@@ -150,6 +156,7 @@ async fn event_loop(
                 Ok(Some(Frame::Event { name, payload })) => {
                     user.on_event(sh, Instant::now(), &name, &payload);
                 }
+                Ok(Some(Frame::Presence(update))) => user.on_presence(Instant::now(), &update),
                 Ok(Some(Frame::Skipped(Skipped::Presence))) => user.presence_updates += 1,
                 Ok(Some(Frame::Skipped(Skipped::Queue))) => user.queue_updates += 1,
                 Ok(Some(Frame::Ping)) => user.push_raw(PONG),
@@ -171,31 +178,18 @@ async fn event_loop(
                     break;
                 }
             },
-            result = poll_result(&mut poll) => {
-                poll = None;
-                match result {
-                    Some((took, Ok(entries))) => {
-                        sh.record(Step::QueueGet, took);
-                        user.on_queue(entries);
-                    }
-                    Some((_, Err(e))) => sh.error(&e.kind()),
-                    None => sh.error("internal:poll_task"),
-                }
-            }
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => match done {
+                Ok(finished) => fetch::finished(sh, user, finished),
+                Err(_) => sh.error("internal:fetch_task"),
+            },
             _ = sleep_until(wake) => {
-                if user.on_tick(sh, Instant::now()) && poll.is_none() {
-                    let sh = sh.clone();
-                    let token = token.to_owned();
-                    poll = Some(tokio::spawn(async move {
-                        let started = Instant::now();
-                        let result = sh.http.queue(&token).await;
-                        (started.elapsed(), result)
-                    }));
+                for due in user.on_tick(sh, Instant::now()) {
+                    if fetch::may_start(model, in_flight.len()) {
+                        fetch::start(&mut in_flight, sh, token, due);
+                    }
                 }
             }
         }
     }
-    if let Some(task) = poll {
-        task.abort();
-    }
+    // Dropping `in_flight` aborts the fetches still running.
 }

@@ -1,14 +1,16 @@
 //! What all users of one generator process share: settings, the HTTP client, the metrics, the
-//! run's clock origin, and the send-time tables for the two latencies the server's payloads
-//! cannot carry a timestamp for (invite->notify, accept->start; see the `loadgen` module doc).
+//! run's clock origin and phase, the send-time tables for the two latencies the server's
+//! payloads cannot carry a timestamp for (invite->notify, accept->start; see the `loadgen`
+//! module doc), and the users' presence truths and views for `--check-presence`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
+use super::presence::table::PresenceTable;
 use crate::loadgen::args::Settings;
-use crate::loadgen::metrics::{Metrics, Step};
+use crate::loadgen::metrics::{Counter, Metrics, Step};
 use crate::loadgen::wire::Http;
 
 /// (caller, callee) user ids.
@@ -23,6 +25,8 @@ pub struct Shared {
     pub source_ip: Option<std::net::IpAddr>,
     /// Wall-clock ms of the run's start: second 0 of every series (the parent's, for children).
     pub epoch_ms: u64,
+    /// The ramp is over and the steady phase runs (until `stopping`).
+    steady: AtomicBool,
     stopping: AtomicBool,
     pub signed_up: AtomicU64,
     pub connected: AtomicU64,
@@ -31,6 +35,8 @@ pub struct Shared {
     local: RwLock<HashSet<String>>,
     invites: Mutex<HashMap<Pair, Instant>>,
     accepts: Mutex<HashMap<Pair, Instant>>,
+    /// Filled only with `--check-presence`.
+    pub presence: PresenceTable,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -47,6 +53,7 @@ impl Shared {
             http,
             source_ip,
             epoch_ms,
+            steady: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             signed_up: AtomicU64::new(0),
             connected: AtomicU64::new(0),
@@ -54,7 +61,13 @@ impl Shared {
             local: RwLock::default(),
             invites: Mutex::default(),
             accepts: Mutex::default(),
+            presence: PresenceTable::default(),
         })
+    }
+
+    /// Every user has been started: the steady phase begins.
+    pub fn begin_steady(&self) {
+        self.steady.store(true, Ordering::SeqCst);
     }
 
     /// The steady phase is over: failures from now on come from the shutdown itself and are
@@ -76,6 +89,15 @@ impl Shared {
 
     pub fn outcome(&self, kind: &str) {
         self.metrics.outcome(kind);
+    }
+
+    /// Adds to a total, if the run is in a phase that total covers
+    /// ([`Counter::steady_phase_only`]); never once stopping.
+    pub fn count(&self, counter: Counter, n: u64) {
+        let in_phase = !counter.steady_phase_only() || self.steady.load(Ordering::Relaxed);
+        if in_phase && !self.is_stopping() && n > 0 {
+            self.metrics.count(counter, n);
+        }
     }
 
     /// Seconds since the run's epoch (the series index).

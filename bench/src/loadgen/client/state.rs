@@ -11,17 +11,26 @@
 //!   arrives, then `error "Invite not found or expired"` (counted as `race:invite_gone`);
 //! - mutual invites: both users invited each other, the server starts one room and the
 //!   second notification never needs an answer.
+//!
+//! What the user fetches over HTTP and when is the [`overlay`]'s business; the phase tells
+//! it whether the matchmaking overlay is open. With `--check-presence` the user also
+//! publishes its presence truth and keeps its view of the others (`client::presence`).
+
+pub mod overlay;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use self::overlay::{Fetch, Overlay, STATS_INTERVAL};
+use super::presence::Flags;
+use super::presence::table::PresenceHandle;
 use super::shared::Shared;
 use crate::loadgen::metrics::Step;
 use crate::loadgen::validate::{self, Notify};
 use crate::loadgen::wall_ms;
-use crate::loadgen::wire::{bare_event_frame, event_frame};
+use crate::loadgen::wire::{PresenceUpdate, bare_event_frame, event_frame};
 
 const INVITE_GONE: &str = "Invite not found or expired";
 const ROOM_NOT_FOUND: &str = "Room not found";
@@ -66,7 +75,8 @@ pub struct User {
     phase: Phase,
     /// Users already called, declined or declining: never invited (again).
     met: HashSet<String>,
-    /// Invitable users from the last `GET /room/queue`.
+    /// Invitable users from the last `GET /room/queue`, less those announced unavailable
+    /// since (web model); empty while the overlay is closed.
     candidates: Vec<String>,
     /// Invites received while busy, with their arrival time.
     stash: Vec<(Notify, Instant)>,
@@ -75,11 +85,15 @@ pub struct User {
     /// Answered invites the server withdrew first: that many "Invite not found" are expected.
     raced_answers: u32,
     next_invite: Option<Instant>,
-    next_poll: Option<Instant>,
+    overlay: Overlay,
+    /// This user's slot in the presence check's table (`--check-presence` only).
+    presence: Option<PresenceHandle>,
     out: Vec<String>,
     rng: fastrand::Rng,
     idle_mode: bool,
-    /// Skipped broadcasts, added to the metrics when the user stops.
+    /// Sent `queue:join` once: from then on the user is in the queue whenever not in a call.
+    joined_queue: bool,
+    /// Presence broadcasts received, added to the metrics when the user stops.
     pub presence_updates: u64,
     pub queue_updates: u64,
 }
@@ -99,8 +113,17 @@ impl User {
         let s = &sh.settings;
         let mut rng = fastrand::Rng::with_seed(seed);
         let active = !s.idle;
-        // First poll at a random point of the interval so polls do not arrive in waves.
-        let next_poll = active.then(|| now + s.poll_interval().mul_f64(rng.f64()));
+        // First fetches at a random point of their period, so they do not arrive in waves.
+        let first_poll = s.poll_interval().mul_f64(rng.f64());
+        let first_stats = STATS_INTERVAL.mul_f64(rng.f64());
+        let overlay = Overlay::new(
+            s.client_model,
+            s.poll_interval(),
+            active,
+            now,
+            first_poll,
+            first_stats,
+        );
         let mut user = Self {
             id,
             phase: Phase::Idle,
@@ -110,10 +133,12 @@ impl User {
             answered: HashMap::new(),
             raced_answers: 0,
             next_invite: None,
-            next_poll,
+            overlay,
+            presence: None,
             out: Vec::new(),
             rng,
             idle_mode: s.idle,
+            joined_queue: false,
             presence_updates: 0,
             queue_updates: 0,
         };
@@ -142,16 +167,45 @@ impl User {
         self.out.push(event_frame(name, &payload));
     }
 
+    /// Takes part in the presence check through `handle` (its slot in the shared table).
+    pub fn with_presence(mut self, handle: PresenceHandle) -> Self {
+        self.presence = Some(handle);
+        self
+    }
+
     /// After `auth:success`: join presence and (unless idle mode) the queue.
-    pub fn joined(&mut self) {
+    pub fn joined(&mut self, now: Instant) {
         self.out.push(bare_event_frame("presence:join"));
         if !self.idle_mode {
-            self.out.push(bare_event_frame("queue:join"));
+            self.join_queue(now);
+        }
+        self.follow_phase(now);
+    }
+
+    /// Sends `queue:join`, which makes the user available.
+    fn join_queue(&mut self, now: Instant) {
+        self.out.push(bare_event_frame("queue:join"));
+        self.joined_queue = true;
+        self.publish(Flags::IN_QUEUE, now);
+    }
+
+    fn publish(&self, truth: Flags, now: Instant) {
+        if let Some(presence) = &self.presence {
+            presence.publish(truth, now);
         }
     }
 
     pub fn in_call(&self) -> bool {
         matches!(self.phase, Phase::InCall(_) | Phase::Ending { .. })
+    }
+
+    /// Opens the overlay in the queue and closes it in a call; called after anything that
+    /// may change the phase.
+    fn follow_phase(&mut self, now: Instant) {
+        let in_queue = self.joined_queue && !self.in_call();
+        if self.overlay.follow(in_queue, now) {
+            self.candidates.clear();
+        }
     }
 
     /// The earliest moment something must happen without an event.
@@ -167,26 +221,24 @@ impl User {
                 deadline, expect, ..
             } => Some(expect.map_or(*deadline, |(_, t)| t.min(*deadline))),
         };
-        [phase, self.next_invite, self.next_poll]
+        [phase, self.next_invite, self.overlay.next_wake()]
             .into_iter()
             .flatten()
             .min()
             .unwrap_or(now + Duration::from_secs(3600))
     }
 
-    /// Timers: deadlines, the Poisson invite clock. Returns whether a queue poll is due.
-    pub fn on_tick(&mut self, sh: &Shared, now: Instant) -> bool {
+    /// Timers: deadlines, the Poisson invite clock, the overlay's. Returns the HTTP fetches
+    /// due.
+    pub fn on_tick(&mut self, sh: &Shared, now: Instant) -> Vec<Fetch> {
         self.check_deadlines(sh, now);
-        let mut poll = false;
-        if self.next_poll.is_some_and(|t| t <= now) {
-            self.next_poll = Some(now + sh.settings.poll_interval());
-            poll = true;
-        }
+        self.follow_phase(now);
+        let due = self.overlay.due(now);
         if self.next_invite.is_some_and(|t| t <= now) {
             self.next_invite = Some(now + self.exp_delay(sh.settings.invite_rate));
             self.try_invite(sh, now);
         }
-        poll
+        due
     }
 
     fn check_deadlines(&mut self, sh: &Shared, now: Instant) {
@@ -249,7 +301,7 @@ impl User {
 
     /// A call whose end never came: rejoin the queue as the client would after its timer.
     fn recover(&mut self, sh: &Shared, now: Instant) {
-        self.out.push(bare_event_frame("queue:join"));
+        self.join_queue(now);
         self.become_idle(sh, now);
     }
 
@@ -273,8 +325,12 @@ impl User {
         }
     }
 
-    /// The last `GET /room/queue`: keeps the users without a cooldown.
+    /// A finished `GET /room/queue`: replaces the list with its users without a cooldown.
+    /// One that finishes after the overlay closed has nowhere to go.
     pub fn on_queue(&mut self, entries: Vec<validate::QueueEntry>) {
+        if !self.overlay.is_open() {
+            return;
+        }
         self.candidates = entries
             .into_iter()
             .filter(|e| !e.has_cooldown && e.user_id != self.id)
@@ -341,8 +397,33 @@ impl User {
         sh.error(&format!("protocol:{event}:{field}"));
     }
 
+    /// A presence broadcast (web model): goes into the presence check's view; the open
+    /// overlay refetches when someone became available and drops who became unavailable.
+    pub fn on_presence(&mut self, now: Instant, update: &PresenceUpdate) {
+        match update {
+            PresenceUpdate::Presence { .. } => self.presence_updates += 1,
+            PresenceUpdate::Queue { .. } => self.queue_updates += 1,
+        }
+        if let Some(presence) = &self.presence {
+            presence.apply(update);
+        }
+        if !self.overlay.is_open() {
+            return;
+        }
+        if update.made_available() {
+            self.overlay.on_available(now);
+        } else {
+            self.candidates.retain(|c| c != update.user_id());
+        }
+    }
+
     /// One event from the server.
     pub fn on_event(&mut self, sh: &Shared, now: Instant, name: &str, payload: &Value) {
+        self.dispatch(sh, now, name, payload);
+        self.follow_phase(now);
+    }
+
+    fn dispatch(&mut self, sh: &Shared, now: Instant, name: &str, payload: &Value) {
         sh.metrics.events(name, 1);
         match name {
             "call:notify" => self.on_notify(sh, now, payload),
@@ -439,6 +520,8 @@ impl User {
             }
             sh.outcome("calls_started");
         }
+        // The server made the user unavailable before sending this.
+        self.publish(Flags::ONLINE, now);
         // The server withdraws every other invite of a user who starts a call.
         self.stash.clear();
         self.met.insert(start.peer.clone());
@@ -565,7 +648,7 @@ impl User {
             sh.outcome("calls_completed");
         }
         if !self.idle_mode {
-            self.out.push(bare_event_frame("queue:join"));
+            self.join_queue(now);
         }
         self.become_idle(sh, now);
     }

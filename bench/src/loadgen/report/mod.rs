@@ -5,14 +5,16 @@
 //! percentiles of a multi-process run are exact, not averages of percentiles.
 
 pub mod svg;
+pub mod traffic;
 
 use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use self::traffic::{Traffic, traffic};
 use super::args::Settings;
-use super::metrics::{Collected, Step};
+use super::metrics::{Collected, Counter, Step};
 use super::proc_sampler::Sample;
 
 /// Users of the run, summed over processes.
@@ -126,6 +128,12 @@ pub struct Report {
     /// `error {message}` events received, tolerated races included.
     pub server_error_events: BTreeMap<String, u64>,
     pub events_received: BTreeMap<String, u64>,
+    /// What the clients fetched over HTTP in the steady phase.
+    pub traffic: Traffic,
+    /// `--check-presence`: (observer, subject, change) triples compared, and of those the
+    /// changes the observer missed (each also an error `presence:missed`); null without it.
+    pub presence_checked: Option<u64>,
+    pub presence_missed: Option<u64>,
     pub server: ServerSummary,
     pub series: Vec<SeriesPoint>,
 }
@@ -248,6 +256,7 @@ pub fn build(
         })
         .collect();
     let total = all.error_total();
+    let traffic = traffic(&all, settings.duration_s, users.connected_end);
     let max = |f: fn(&ProcessResult) -> f64| round2(results.iter().map(f).fold(0.0, f64::max));
     Report {
         tool: "napalmsky-loadgen".into(),
@@ -265,6 +274,13 @@ pub fn build(
         },
         server_error_events: all.server_errors.clone(),
         events_received: all.events.clone(),
+        traffic,
+        presence_checked: settings
+            .check_presence
+            .then(|| all.counter(Counter::PresenceChecked)),
+        presence_missed: settings
+            .check_presence
+            .then(|| all.counter(Counter::PresenceMissed)),
         server: server_summary(settings.server_pid, &series),
         series,
     }
@@ -272,6 +288,11 @@ pub fn build(
 
 fn fmt_opt(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.2}"))
+}
+
+/// Per-user rates are a fraction of one per second: four decimals.
+fn fmt_rate(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.4}"))
 }
 
 /// A few lines for a human watching the terminal (the JSON has everything).
@@ -305,6 +326,22 @@ pub fn summary_text(report: &Report) -> String {
             fmt_opt(server.rss_mb_max),
             fmt_opt(server.rss_mb_end),
             fmt_opt(server.rss_kb_per_connected_user)
+        ));
+    }
+    let t = &report.traffic;
+    out.push_str(&format!(
+        "http ({} model, steady {:.0} s, {} users): /room/queue {} polls + {} reactive per user per s, {} bytes/s; /stats/live {}/s\n",
+        report.parameters.client_model.name(),
+        t.window_s,
+        t.users,
+        fmt_rate(t.queue_polls_per_user_s),
+        fmt_rate(t.queue_reactive_per_user_s),
+        fmt_opt(t.queue_bytes_per_s),
+        fmt_opt(t.stats_live_per_s),
+    ));
+    if let (Some(checked), Some(missed)) = (report.presence_checked, report.presence_missed) {
+        out.push_str(&format!(
+            "presence check: {checked} changes checked, {missed} missed\n"
         ));
     }
     out.push_str(&format!("outcomes: {:?}\n", report.outcomes));

@@ -4,7 +4,7 @@ use clap::Parser as _;
 
 use super::*;
 use crate::loadgen::args::Args;
-use crate::loadgen::metrics::{Metrics, new_histogram};
+use crate::loadgen::metrics::{Counter, Metrics, new_histogram};
 
 fn settings() -> Settings {
     Args::parse_from(["loadgen", "--users", "4", "--server-pid", "42"])
@@ -131,6 +131,9 @@ fn the_json_document_has_every_section() {
         "errors",
         "server_error_events",
         "events_received",
+        "traffic",
+        "presence_checked",
+        "presence_missed",
         "server",
         "series",
     ] {
@@ -149,7 +152,50 @@ fn the_json_document_has_every_section() {
     assert_eq!(v["errors"]["total"], 0);
     assert_eq!(v["series"][1]["connected"], 4);
     assert_eq!(v["server"]["pid"], 42);
+    assert!(v["presence_checked"].is_null(), "no check without the flag");
+    assert_eq!(v["traffic"]["window_s"], 60.0);
     assert!(summary_text(&report).contains("connect"));
+}
+
+#[test]
+fn traffic_and_the_presence_check_are_reported() {
+    let settings = Args::parse_from([
+        "loadgen",
+        "--users",
+        "2",
+        "--duration",
+        "10",
+        "--check-presence",
+    ])
+    .settings()
+    .unwrap();
+    let mut r = result();
+    let m = Metrics::default();
+    m.count(Counter::QueuePolls, 4);
+    m.count(Counter::QueueReactive, 2);
+    m.count(Counter::PresenceChecked, 7);
+    m.count(Counter::PresenceMissed, 1);
+    m.error("presence:missed");
+    r.collected.merge(&m.snapshot());
+    let report = build(&settings, &[r], None, 0);
+    assert!(!report.ok, "a missed change is an error");
+    assert_eq!(report.traffic.queue_polls_per_user_s, Some(0.2));
+    assert_eq!(report.traffic.queue_reactive_per_user_s, Some(0.1));
+    assert_eq!(
+        (report.presence_checked, report.presence_missed),
+        (Some(7), Some(1))
+    );
+    let text = summary_text(&report);
+    assert!(
+        text.contains(
+            "http (web model, steady 10 s, 2 users): /room/queue 0.2000 polls + 0.1000 reactive"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("presence check: 7 changes checked, 1 missed"),
+        "{text}"
+    );
 }
 
 #[test]

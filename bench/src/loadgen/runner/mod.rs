@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::args::{Args, Settings};
+use super::client::presence::task::run_checker;
 use super::client::run_user;
 use super::client::shared::Shared;
 use super::metrics::{Collected, Dump};
@@ -30,6 +31,10 @@ pub async fn run_local(settings: Settings, epoch_ms: u64) -> Result<ProcessResul
     let sh = Arc::new(Shared::new(settings, epoch_ms)?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let sampler = tokio::spawn(sample_loop(sh.clone(), stop_rx.clone()));
+    let checker = sh
+        .settings
+        .check_presence
+        .then(|| tokio::spawn(run_checker(sh.clone(), stop_rx.clone())));
     let started = Instant::now();
     let users = sh.settings.users;
     let mut tasks = JoinSet::new();
@@ -44,12 +49,16 @@ pub async fn run_local(settings: Settings, epoch_ms: u64) -> Result<ProcessResul
         }
     }
     let ramp_s = started.elapsed().as_secs_f64();
+    sh.begin_steady();
     tokio::time::sleep(sh.settings.duration()).await;
 
     sh.stop();
     let connected_end = sh.connected.load(Ordering::Relaxed);
     let _ = stop_tx.send(true);
     let samples = sampler.await.unwrap_or_default();
+    if let Some(checker) = checker {
+        let _ = checker.await;
+    }
     let drained =
         tokio::time::timeout(DRAIN, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {

@@ -4,9 +4,12 @@ use clap::Parser as _;
 use serde_json::{Value, json};
 
 use super::User;
+use super::overlay::Fetch;
 use crate::loadgen::args::Args;
+use crate::loadgen::client::presence::Flags;
 use crate::loadgen::client::shared::Shared;
 use crate::loadgen::validate::QueueEntry;
+use crate::loadgen::wire::PresenceUpdate;
 
 const ME: &str = "00000000-0000-4000-8000-000000000001";
 const PEER: &str = "00000000-0000-4000-8000-000000000002";
@@ -55,6 +58,33 @@ fn start(initiator: bool) -> Value {
     json!({"roomId": ROOM, "agreedSeconds": 60, "isInitiator": initiator, "peerUser": {"userId": PEER, "name": "p"}})
 }
 
+/// Joins the queue (which opens the web overlay) and forgets the frames that sends.
+fn joined(user: &mut User, now: Instant) {
+    user.joined(now);
+    user.take_out();
+}
+
+fn entry(user_id: &str) -> QueueEntry {
+    QueueEntry {
+        user_id: user_id.into(),
+        has_cooldown: false,
+    }
+}
+
+/// The `/room/queue` fetches due (the landing page's timer is not the point of these tests).
+fn queue_fetches(user: &mut User, sh: &Shared, now: Instant) -> Vec<Fetch> {
+    let mut due = user.on_tick(sh, now);
+    due.retain(|f| *f != Fetch::Stats);
+    due
+}
+
+fn became(available: bool) -> PresenceUpdate {
+    PresenceUpdate::Queue {
+        user_id: PEER.into(),
+        available,
+    }
+}
+
 fn errors(sh: &Shared) -> Vec<(String, u64)> {
     sh.metrics.snapshot().errors.into_iter().collect()
 }
@@ -64,7 +94,7 @@ fn callee_accepts_joins_and_answers_the_offer() {
     let sh = shared(&["--accept-probability", "1"]);
     let t0 = Instant::now();
     let mut user = User::new(ME.into(), &sh, t0, 1);
-    user.joined();
+    user.joined(t0);
     assert_eq!(names(&sent(&mut user)), ["presence:join", "queue:join"]);
 
     sh.invite_sent(PEER, ME, t0);
@@ -105,6 +135,7 @@ fn caller_invites_offers_and_ends_the_call() {
     let sh = shared(&[]);
     let t0 = Instant::now();
     let mut user = User::new(ME.into(), &sh, t0, 2);
+    joined(&mut user, t0);
     user.on_queue(vec![
         QueueEntry {
             user_id: PEER.into(),
@@ -193,6 +224,7 @@ fn declines_are_outcomes_unless_the_reason_is_abnormal() {
     let sh = shared(&[]);
     let t0 = Instant::now();
     let mut user = User::new(ME.into(), &sh, t0, 5);
+    joined(&mut user, t0);
     user.on_queue(vec![QueueEntry {
         user_id: PEER.into(),
         has_cooldown: false,
@@ -255,6 +287,7 @@ fn invites_received_while_inviting_wait_for_the_outcome() {
     let sh = shared(&["--accept-probability", "1"]);
     let t0 = Instant::now();
     let mut user = User::new(ME.into(), &sh, t0, 7);
+    joined(&mut user, t0);
     user.on_queue(vec![QueueEntry {
         user_id: PEER.into(),
         has_cooldown: false,
@@ -291,4 +324,121 @@ fn stopping_silences_errors() {
     let mut user = User::new(ME.into(), &sh, t0, 9);
     user.on_event(&sh, t0, "call:start", &json!({}));
     assert!(errors(&sh).is_empty());
+}
+
+#[test]
+fn the_web_overlay_is_open_in_the_queue_and_closed_in_a_call() {
+    let sh = shared(&[]);
+    let t0 = Instant::now();
+    let mut user = User::new(ME.into(), &sh, t0, 10);
+    assert_eq!(
+        queue_fetches(&mut user, &sh, t0),
+        [],
+        "closed before queue:join"
+    );
+    joined(&mut user, t0);
+    assert_eq!(queue_fetches(&mut user, &sh, t0), [Fetch::Poll], "at once");
+    let t1 = t0 + Duration::from_secs(1);
+    user.on_presence(t1, &became(true));
+    user.on_presence(t1, &became(true));
+    let refetch = t1 + Duration::from_millis(300);
+    assert_eq!(
+        queue_fetches(&mut user, &sh, refetch),
+        [Fetch::Reactive, Fetch::Reactive]
+    );
+    assert_eq!(
+        queue_fetches(&mut user, &sh, t0 + Duration::from_secs(5)),
+        [Fetch::Poll]
+    );
+
+    // In a call: no polls, and announcements schedule nothing.
+    let call = t0 + Duration::from_secs(6);
+    user.on_event(&sh, call, "call:start", &start(false));
+    user.on_presence(call, &became(true));
+    let during = call + Duration::from_secs(5);
+    assert_eq!(queue_fetches(&mut user, &sh, during), []);
+    assert_eq!(user.presence_updates + user.queue_updates, 3, "all counted");
+
+    // session:finalized and queue:join: the overlay opens and fetches at once.
+    let end = call + Duration::from_secs(6);
+    user.on_event(&sh, end, "session:finalized", &json!({"sessionId": "s"}));
+    assert!(names(&sent(&mut user)).contains(&"queue:join"));
+    assert_eq!(queue_fetches(&mut user, &sh, end), [Fetch::Poll]);
+    assert_eq!(
+        queue_fetches(&mut user, &sh, end + Duration::from_millis(4999)),
+        []
+    );
+}
+
+#[test]
+fn an_unavailable_user_leaves_the_list_at_once() {
+    let sh = shared(&[]);
+    let t0 = Instant::now();
+    let mut user = User::new(ME.into(), &sh, t0, 11);
+    joined(&mut user, t0);
+    user.on_queue(vec![entry(PEER)]);
+    user.on_presence(t0, &became(false));
+    assert_eq!(
+        queue_fetches(&mut user, &sh, t0 + Duration::from_secs(1)),
+        [Fetch::Poll]
+    );
+    assert!(sent(&mut user).is_empty(), "nobody left to invite");
+    assert_eq!(sh.metrics.outcome_count("invite_skipped:no_candidate"), 1);
+}
+
+#[test]
+fn a_list_arriving_after_the_overlay_closed_is_dropped() {
+    let sh = shared(&[]);
+    let t0 = Instant::now();
+    let mut user = User::new(ME.into(), &sh, t0, 12);
+    joined(&mut user, t0);
+    user.on_event(&sh, t0, "call:start", &start(true));
+    user.on_queue(vec![entry("00000000-0000-4000-8000-000000000003")]);
+    user.on_event(&sh, t0, "session:finalized", &json!({"sessionId": "s"}));
+    sent(&mut user);
+    // Open again, but the list is the next fetch's: nothing to invite yet.
+    user.on_tick(&sh, t0 + Duration::from_secs(1));
+    assert!(!names(&sent(&mut user)).contains(&"call:invite"));
+}
+
+#[test]
+fn the_legacy_model_polls_whatever_the_phase() {
+    let sh = shared(&["--client-model", "legacy"]);
+    let t0 = Instant::now();
+    let mut user = User::new(ME.into(), &sh, t0, 13);
+    joined(&mut user, t0);
+    user.on_event(&sh, t0, "call:start", &start(false));
+    // The first poll is somewhere in the first interval, then one per interval.
+    let polls: usize = (1..=10)
+        .map(|s| user.on_tick(&sh, t0 + Duration::from_secs(s)).len())
+        .sum();
+    assert_eq!(polls, 2, "10 s in a call, 5 s interval");
+}
+
+#[test]
+fn the_user_publishes_its_truth_and_keeps_its_view() {
+    let sh = shared(&["--check-presence", "--accept-probability", "1"]);
+    let t0 = Instant::now();
+    let handle = sh.presence.join(ME, t0);
+    let mut user = User::new(ME.into(), &sh, t0, 14).with_presence(handle.clone());
+    let truth = |h: &crate::loadgen::client::presence::table::PresenceHandle| {
+        let slot = h.snapshot();
+        (slot.truth, slot.since)
+    };
+    assert_eq!(truth(&handle), (Flags::ONLINE, t0));
+    let t1 = t0 + Duration::from_millis(5);
+    joined(&mut user, t1);
+    assert_eq!(truth(&handle), (Flags::IN_QUEUE, t1));
+    // Accepting an invite changes nothing; call:start does.
+    let t2 = t0 + Duration::from_secs(2);
+    user.on_event(&sh, t2, "call:notify", &notify());
+    assert_eq!(truth(&handle), (Flags::IN_QUEUE, t1));
+    user.on_event(&sh, t2, "call:start", &start(false));
+    assert_eq!(truth(&handle), (Flags::ONLINE, t2));
+    let t3 = t0 + Duration::from_secs(30);
+    user.on_event(&sh, t3, "session:finalized", &json!({"sessionId": "s"}));
+    assert_eq!(truth(&handle), (Flags::IN_QUEUE, t3));
+    // The view follows the broadcasts, in a call too.
+    user.on_presence(t3, &became(false));
+    assert_eq!(handle.snapshot().view.get(PEER), Some(Flags::ONLINE));
 }

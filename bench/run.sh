@@ -3,7 +3,7 @@
 # against a napalmsky started on a fresh temporary data directory, and writes the JSON, SVG
 # and logs of each run to bench/results/<timestamp>/ (a summary.md there collects them).
 #
-#   bench/run.sh [all|evening|idle|http|store|sync|startup] [users]    (default: all)
+#   bench/run.sh [all|evening|budget|legacy|idle|http|store|sync|startup] [users]    (default: all)
 #
 # `users` limits `evening` to one size (300, 1000, 5000, 10000 or 19000). The evenings use the
 # web client model (bench/README.md); the 300-user one also checks that every presence change
@@ -42,7 +42,10 @@ failed=0
 summary "# bench/run.sh $what, $(date -u +%FT%TZ), $(nproc) cores, $(uname -r)"
 
 evening() { # users, processes, ramp, extra loadgen flags... [-- extra server flags...]
+  # The caller may set `model` (the client model, default web) and `label` (a file-name
+  # suffix, for variants of one size).
   local users=$1 processes=$2 ramp=$3; shift 3
+  local model=${model:-web} name=evening-$users${label:+-$label}
   [[ -z $only_users || $only_users == "$users" ]] || return 0
   local loadgen_flags=() status=0
   while (($#)) && [[ $1 != -- ]]; do loadgen_flags+=("$1"); shift; done
@@ -53,15 +56,15 @@ evening() { # users, processes, ramp, extra loadgen flags... [-- extra server fl
   # counted errors exits 1: it is recorded and the next runs still happen.
   "$bin/loadgen" --target http://127.0.0.1:3501 --users "$users" --ramp-rate "$ramp" \
     --duration 45 --call-length 20 --processes "$processes" --server-pid "$server_pid" \
-    --client-model web "${loadgen_flags[@]}" \
-    --out "$out/evening-$users.json" --plot "$out/evening-$users.svg" 2>&1 \
-    | tee "$out/evening-$users.log" | sed -n '/^loadgen: [0-9]* users requested/,$p' \
-    | tee "$out/evening-$users.txt" || status=$?
+    --client-model "$model" "${loadgen_flags[@]}" \
+    --out "$out/$name.json" --plot "$out/$name.svg" 2>&1 \
+    | tee "$out/$name.log" | sed -n '/^loadgen: [0-9]* users requested/,$p' \
+    | tee "$out/$name.txt" || status=$?
   stop_server
-  summary "## evening $users users (loadgen flags: --client-model web ${loadgen_flags[*]}; server flags: $*)"
-  summary '```'; cat "$out/evening-$users.txt" >> "$out/summary.md"; summary '```'
+  summary "## $name (loadgen flags: --client-model $model ${loadgen_flags[*]}; server flags: $*)"
+  summary '```'; cat "$out/$name.txt" >> "$out/summary.md"; summary '```'
   if ((status != 0)); then
-    summary "loadgen exited with status $status (errors counted: see evening-$users.json)"
+    summary "loadgen exited with status $status (errors counted: see $name.json)"
     failed=1
   fi
 }
@@ -78,6 +81,18 @@ if [[ $what == all || $what == evening ]]; then
   evening 10000 2 250
   # 19,000 sockets need three generator processes (20,000 descriptors each).
   evening 19000 3 250
+fi
+
+if [[ $what == budget ]]; then
+  # Why --presence-budget: one 1,000-user evening with the default budget, one with none
+  # (every change to every socket, the original's rule).
+  evening 1000 1 250
+  label=unbounded evening 1000 1 250 -- --presence-budget 1000000000
+fi
+
+if [[ $what == legacy ]]; then
+  # The scenario before the web-client model (polls only, no reactions), for comparison.
+  model=legacy label=legacy evening 19000 3 250
 fi
 
 if [[ $what == all || $what == idle ]]; then

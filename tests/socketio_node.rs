@@ -30,6 +30,19 @@ fn skip_or_fail(reason: &str) -> bool {
     true
 }
 
+/// Waits until the registry and presence are empty (every script closes what it opened, and
+/// the disconnect grace runs out), then stops the server.
+async fn everyone_gone_then_shut_down(server: RunningServer) {
+    let realtime = server.internals().realtime().clone();
+    common::wait_until(10, "every socket to be forgotten", || {
+        let realtime = realtime.clone();
+        async move { realtime.socket_count() == 0 && realtime.counts().online_users == 0 }
+    })
+    .await;
+    drop(realtime);
+    server.shutdown().await;
+}
+
 async fn run_scenario(transport: &'static str) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = common::test_config(dir.path());
@@ -55,14 +68,7 @@ async fn run_scenario(transport: &'static str) {
     );
     // Every client closed its socket (or was kicked): the registry and presence empty out
     // once the disconnect grace has run.
-    let realtime = server.internals().realtime().clone();
-    common::wait_until(10, "every socket to be forgotten", || {
-        let realtime = realtime.clone();
-        async move { realtime.socket_count() == 0 && realtime.counts().online_users == 0 }
-    })
-    .await;
-    drop(realtime);
-    server.shutdown().await;
+    everyone_gone_then_shut_down(server).await;
 }
 
 /// Runs `tests/node/<script>` with `args` to its end; returns what it printed, failing with
@@ -273,14 +279,7 @@ async fn run_presence_scenario(transport: &'static str) {
     let checks = (2 + 5 * PRESENCE_ROUNDS + 2) * PRESENCE_USERS;
     run_script(&server, "presence.mjs", transport, args, checks).await;
     // The script closed what it had not cut: everybody leaves once the grace has run.
-    let realtime = server.internals().realtime().clone();
-    common::wait_until(10, "every socket to be forgotten", || {
-        let realtime = realtime.clone();
-        async move { realtime.socket_count() == 0 && realtime.counts().online_users == 0 }
-    })
-    .await;
-    drop(realtime);
-    server.shutdown().await;
+    everyone_gone_then_shut_down(server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

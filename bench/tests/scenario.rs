@@ -1,6 +1,7 @@
 //! The load generator against a real napalmsky started in this process: a small, fast
 //! "speed-dating evening" must complete with zero errors, and calls must really happen
-//! (every measured step has samples). This is the generator's own correctness test: it fails
+//! (every measured step has samples), and with `--check-presence` no presence change may be
+//! missed. This is the generator's own correctness test: it fails
 //! if the generator misreads the server, and it fails if the server misbehaves.
 #![allow(clippy::unwrap_used)]
 
@@ -26,6 +27,8 @@ async fn a_small_evening_completes_without_errors() {
     config.limits.signup_rate_limit = 1_000_000;
     config.accounts.argon2_memory_kib = 64;
     config.accounts.argon2_iterations = 1;
+    // Short ticks, so the presence check (`--check-presence`) judges many changes in 8 s.
+    config.realtime.presence_interval = std::time::Duration::from_millis(250);
     let server = napalmsky::server::start(config, Arc::new(SystemClock))
         .await
         .unwrap();
@@ -51,6 +54,9 @@ async fn a_small_evening_completes_without_errors() {
         "0.5",
         "--server-pid",
         &std::process::id().to_string(),
+        "--check-presence",
+        "--presence-interval",
+        "0.25",
     ])
     .settings()
     .unwrap();
@@ -80,6 +86,9 @@ async fn a_small_evening_completes_without_errors() {
     ] {
         assert!(report.steps[step].count > 0, "no {step} samples: {summary}");
     }
+    // Twenty users are far within the presence budget: every change reached every socket.
+    assert_eq!(report.presence_missed, Some(0), "{summary}");
+    assert!(report.presence_checked.unwrap_or(0) > 100, "{summary}");
     assert!(report.outcomes.get("calls_completed").copied().unwrap_or(0) > 0);
     assert!(report.outcomes.get("declines_sent").copied().unwrap_or(0) > 0);
     // The server ran in this process, so its samples are this process's.

@@ -197,16 +197,22 @@ impl Hub {
     /// Queues each delivery's batch; returns (and unregisters) the sockets whose queue was
     /// full.
     pub fn send_batches(&self, deliveries: &[PresenceDelivery]) -> Vec<SocketId> {
-        let dropped: Vec<SocketId> = deliveries
-            .iter()
-            .filter(|(_, outlet, batch)| outlet.try_send(Out::Batch(batch.clone())).is_err())
-            .map(|(socket, _, _)| *socket)
-            .collect();
-        if !dropped.is_empty() {
+        let mut dropped = Vec::new();
+        let mut full = 0;
+        for (socket, outlet, batch) in deliveries {
+            if let Err(why) = outlet.try_send(Out::Batch(batch.clone())) {
+                // Gone: the transport closed since the tick began (the client left).
+                full += usize::from(why == Undeliverable::Full);
+                dropped.push(*socket);
+            }
+        }
+        if full > 0 {
             tracing::info!(
-                count = dropped.len(),
+                count = full,
                 "send queues full during a broadcast; disconnecting slow clients"
             );
+        }
+        if !dropped.is_empty() {
             let mut sockets = lock(&self.sockets);
             for socket in &dropped {
                 sockets.remove(socket);

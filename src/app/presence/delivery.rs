@@ -100,15 +100,15 @@ fn plan_bounded(
             picked.extend(removals.shown_by(overlay));
         }
         let hint = *hinted.entry(listener.user).or_insert_with(|| {
-            let overlay = pages.get_mut(listener.user);
+            let overlay = pages.get(&listener.user);
             let due = overlay
-                .hinted_at
+                .and_then(|o| o.hinted_at)
                 .is_none_or(|at| now - at >= rule.hint_interval_ms);
             let hint = due
                 .then(|| arrivals.first_appearing_on(overlay, &listener.user))
                 .flatten();
             if hint.is_some() {
-                overlay.hinted_at = Some(now);
+                pages.get_mut(listener.user).hinted_at = Some(now);
             }
             hint
         });
@@ -171,9 +171,11 @@ impl ById {
 
     /// A change of a user (not `me`) that a fetch now would add to `overlay`'s page: any, if
     /// the page was not cut by the limit or never fetched; otherwise one inside its run.
-    fn first_appearing_on(&self, overlay: &Overlay, me: &UserId) -> Option<usize> {
-        let shown = overlay.shown.clone().unwrap_or(Shown::All);
-        self.in_shown(&shown)
+    fn first_appearing_on(&self, overlay: Option<&Overlay>, me: &UserId) -> Option<usize> {
+        let shown = overlay
+            .and_then(|o| o.shown.as_ref())
+            .unwrap_or(&Shown::All);
+        self.in_shown(shown)
             .find(|(user, _)| user != me)
             .map(|(_, i)| *i)
     }

@@ -195,7 +195,7 @@ impl Hub {
     }
 
     /// Queues each delivery's batch; returns (and unregisters) the sockets whose queue was
-    /// full.
+    /// full or that closed meanwhile.
     pub fn send_batches(&self, deliveries: &[PresenceDelivery]) -> Vec<SocketId> {
         let mut dropped = Vec::new();
         let mut full = 0;

@@ -16,16 +16,30 @@ pub struct UserChange {
     pub user: UserId,
     pub frames: Vec<Bytes>,
     /// The new state shows the user in the queue (online and available): the web client
-    /// answers it by fetching its page again. Any other change takes the user out of the
-    /// lists that show them, with no fetch.
+    /// answers it by fetching its page again.
     pub arrival: bool,
+    /// The user may be on a page fetched since the last announcement and is not any more:
+    /// the web client drops it from the list. A change that is neither (an unavailable user
+    /// going offline) concerns no page.
+    pub removal: bool,
     pub online: bool,
+}
+
+/// A user's state since the last tick.
+#[derive(Clone, Copy)]
+struct Pending {
+    online: bool,
+    available: bool,
+    /// Order of the latest change, to announce in the order things happened.
+    order: u64,
+    /// Online and available at some moment since the last tick: listed, so possibly fetched
+    /// onto someone's page even if the tick ends where it began.
+    was_listed: bool,
 }
 
 #[derive(Default)]
 pub struct PresenceBuffer {
-    /// Latest (online, available, order of the change) per user since the last tick.
-    pending: HashMap<UserId, (bool, bool, u64)>,
+    pending: HashMap<UserId, Pending>,
     changes: u64,
     /// What was last announced, so unchanged halves are not re-sent.
     last_sent: HashMap<UserId, (bool, bool)>,
@@ -34,7 +48,15 @@ pub struct PresenceBuffer {
 impl PresenceBuffer {
     pub fn record(&mut self, user: UserId, online: bool, available: bool) {
         self.changes += 1;
-        self.pending.insert(user, (online, available, self.changes));
+        let listed = online && available;
+        let was_listed = self.pending.get(&user).is_some_and(|p| p.was_listed) || listed;
+        let pending = Pending {
+            online,
+            available,
+            order: self.changes,
+            was_listed,
+        };
+        self.pending.insert(user, pending);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -43,14 +65,20 @@ impl PresenceBuffer {
 
     /// The announcements of this tick, oldest change first: `presence:update {userId, online,
     /// available}` when a user's online state changed, `queue:update {userId, available}`
-    /// when availability changed. Users back where they were last announced are left out.
+    /// when availability changed. Users back where they were last announced are left out,
+    /// unless they were listed in between and are not now: someone may have fetched them, so
+    /// their `queue:update {available:false}` is sent again.
     pub fn drain(&mut self) -> Vec<UserChange> {
-        let mut changed: Vec<(UserId, (bool, bool, u64))> = self.pending.drain().collect();
-        changed.sort_unstable_by_key(|(_, (_, _, order))| *order);
+        let mut changed: Vec<(UserId, Pending)> = self.pending.drain().collect();
+        changed.sort_unstable_by_key(|(_, p)| p.order);
         let mut announced = Vec::with_capacity(changed.len());
-        for (user, (online, available, _)) in changed {
+        for (user, p) in changed {
+            let (online, available) = (p.online, p.available);
+            let listed = online && available;
             let before = self.last_sent.get(&user).copied();
-            if before == Some((online, available)) {
+            let listed_before = before.is_none_or(|(o, a)| o && a);
+            let unlisted_again = before == Some((online, available)) && p.was_listed && !listed;
+            if before == Some((online, available)) && !unlisted_again {
                 continue;
             }
             let id = format_id(&user);
@@ -63,7 +91,8 @@ impl PresenceBuffer {
                     &json!({"userId": id, "online": online, "available": available}),
                 )));
             }
-            if available_changed && (online || before.is_some_and(|(_, was)| was)) {
+            let was_available = before.is_some_and(|(_, was)| was);
+            if (available_changed && (online || was_available)) || unlisted_again {
                 frames.push(Bytes::from(socketio::encode_event(
                     event::QUEUE_UPDATE,
                     &json!({"userId": id, "available": available}),
@@ -78,7 +107,8 @@ impl PresenceBuffer {
             announced.push(UserChange {
                 user,
                 frames,
-                arrival: online && available,
+                arrival: listed,
+                removal: !listed && (listed_before || p.was_listed),
                 online,
             });
         }
@@ -160,6 +190,41 @@ pub(super) mod tests {
         assert!(
             !changes[99].arrival,
             "online but unavailable takes the user away"
+        );
+    }
+
+    #[test]
+    fn a_user_listed_and_unlisted_within_a_tick_is_removed_again() {
+        let mut buffer = PresenceBuffer::default();
+        let user = [4; 16];
+        buffer.record(user, true, false);
+        buffer.drain();
+        // Joins the queue and starts a call before the tick: someone may have fetched it.
+        buffer.record(user, true, true);
+        buffer.record(user, true, false);
+        let changes = buffer.drain();
+        assert_eq!(sent(&changes), [queue(&user, false)]);
+        assert!(changes[0].removal && !changes[0].arrival);
+        // Unlisted all along: nothing to say.
+        buffer.record(user, true, false);
+        assert_eq!(sent(&buffer.drain()), []);
+    }
+
+    #[test]
+    fn only_a_user_who_may_be_on_a_page_is_a_removal() {
+        let mut buffer = PresenceBuffer::default();
+        let (busy, listed) = ([5; 16], [6; 16]);
+        buffer.record(busy, true, false);
+        buffer.record(listed, true, true);
+        buffer.drain();
+        buffer.record(busy, false, false);
+        buffer.record(listed, false, false);
+        let changes = buffer.drain();
+        assert!(!changes[0].removal, "unlisted before: on no page");
+        assert!(changes[1].removal);
+        assert!(
+            !changes[0].frames.is_empty(),
+            "still announced (to everyone within the budget)"
         );
     }
 

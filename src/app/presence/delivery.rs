@@ -86,19 +86,24 @@ fn plan_bounded(
     now: i64,
     rule: &DeliveryRule,
 ) -> Vec<(usize, Arc<TextBatch>)> {
-    let removals = ById::of(changes, |c| !c.arrival);
+    let removals = ById::of(changes, |c| c.removal);
     let arrivals = ById::of(changes, |c| c.arrival);
     // A user's sockets share one overlay: the hint chosen for the first goes to all of them.
     let mut hinted: FastMap<UserId, Option<usize>> = FastMap::default();
+    // Overlays that showed the whole queue get every removal: one batch per hint for all of
+    // them, so a tick of many removals is not copied for every such socket.
+    let mut whole_queue: FastMap<Option<usize>, Arc<TextBatch>> = FastMap::default();
     let mut deliveries = Vec::new();
     for (index, listener) in listeners.iter().enumerate() {
         if listener.in_call {
             continue;
         }
-        let mut picked: Vec<usize> = Vec::new();
-        if let Some(overlay) = pages.get(&listener.user) {
-            picked.extend(removals.shown_by(overlay));
-        }
+        let overlay = pages.get(&listener.user);
+        let shows_everyone = overlay.is_some_and(|o| o.shown == Some(Shown::All));
+        let mut picked: Vec<usize> = match overlay {
+            Some(overlay) if !shows_everyone => removals.shown_by(overlay),
+            _ => Vec::new(),
+        };
         let hint = *hinted.entry(listener.user).or_insert_with(|| {
             let overlay = pages.get(&listener.user);
             let due = overlay
@@ -112,18 +117,34 @@ fn plan_bounded(
             }
             hint
         });
-        picked.extend(hint);
-        if picked.is_empty() {
+        if shows_everyone {
+            if hint.is_none() && removals.0.is_empty() {
+                continue;
+            }
+            let batch = whole_queue.entry(hint).or_insert_with(|| {
+                let mut all: Vec<usize> = removals.0.iter().map(|(_, i)| *i).collect();
+                all.extend(hint);
+                batch_of(changes, all)
+            });
+            deliveries.push((index, batch.clone()));
             continue;
         }
-        picked.sort_unstable();
-        let frames: Vec<Bytes> = picked
-            .iter()
-            .flat_map(|&i| changes[i].frames.iter().cloned())
-            .collect();
-        deliveries.push((index, Arc::new(TextBatch::new(frames))));
+        picked.extend(hint);
+        if !picked.is_empty() {
+            deliveries.push((index, batch_of(changes, picked)));
+        }
     }
     deliveries
+}
+
+/// The frames of the changes `picked` (indexes, any order, no repeats), in change order.
+fn batch_of(changes: &[UserChange], mut picked: Vec<usize>) -> Arc<TextBatch> {
+    picked.sort_unstable();
+    let frames: Vec<Bytes> = picked
+        .iter()
+        .flat_map(|&i| changes[i].frames.iter().cloned())
+        .collect();
+    Arc::new(TextBatch::new(frames))
 }
 
 /// Changes of one kind by user id (index into the tick's changes), for range lookups.

@@ -217,3 +217,22 @@ fn a_removal_and_a_hint_come_in_one_batch_in_the_order_of_the_changes() {
     expected.push(left(20));
     assert_eq!(received(&delivery, 1), vec![expected]);
 }
+
+#[test]
+fn overlays_showing_the_whole_queue_share_one_batch() {
+    let mut pages = DisplayedPages::default();
+    for n in 1..=3 {
+        pages.shown(id(n), Shown::All, Vec::new());
+    }
+    let listeners = [listener(1), listener(2), listener(3)];
+    let tick = changes(&[], &(10..60).collect::<Vec<u8>>());
+    let Delivery::Each(batches) = plan(&tick, &listeners, &mut pages, 0, &rule(0)) else {
+        panic!("past the budget");
+    };
+    assert_eq!(batches.len(), 3);
+    assert_eq!(batches[0].1.packets().len(), 50, "every removal");
+    assert!(
+        batches.iter().all(|(_, b)| Arc::ptr_eq(b, &batches[0].1)),
+        "one allocation for all three"
+    );
+}

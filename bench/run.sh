@@ -74,7 +74,7 @@ if [[ $what == all || $what == evening ]]; then
   # presence change reached every socket. The server sends everything to everyone only while
   # a tick's deliveries (frames x sockets) fit its --presence-budget (20,000): a join costs 2
   # or 3 frames, so at 10 joins/s (20 a tick) and 300 sockets a ramp tick makes <= 18,000.
-  # At 30/s the ramp's ticks went past the budget and the check counted ~34,000 misses.
+  # At 30/s the ramp's ticks went past the budget and the check counted 34,946 misses (bench/results/20261203-135347-check-control).
   evening 300 1 10 --check-presence
   evening 1000 1 250
   evening 5000 1 250

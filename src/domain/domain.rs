@@ -226,7 +226,7 @@ impl Domain {
     }
 
     /// Every authenticated socket with its user and whether that user is in a call: the
-    /// audience of presence broadcasts.
+    /// audience of presence broadcasts. A user's sockets come one after the other.
     pub fn presence_listeners(&self) -> Vec<(SocketId, UserId, bool)> {
         let mut listeners = Vec::with_capacity(self.presence.socket_count());
         for user in self.presence.users() {

@@ -47,7 +47,8 @@ impl DeliveryRule {
     }
 }
 
-/// One authenticated socket, as the rule sees it.
+/// One authenticated socket, as the rule sees it. The sockets of one user come one after
+/// the other (`Domain::presence_listeners` lists them user by user).
 #[derive(Debug, Clone, Copy)]
 pub struct Listener {
     pub user: UserId,
@@ -88,8 +89,9 @@ fn plan_bounded(
 ) -> Vec<(usize, Arc<TextBatch>)> {
     let removals = ById::of(changes, |c| c.removal);
     let arrivals = ById::of(changes, |c| c.arrival);
-    // A user's sockets share one overlay: the hint chosen for the first goes to all of them.
-    let mut hinted: FastMap<UserId, Option<usize>> = FastMap::default();
+    // A user's sockets come one after the other and share one overlay: the hint chosen for
+    // the first goes to the others.
+    let mut last_hint: Option<(UserId, Option<usize>)> = None;
     // Overlays that showed the whole queue get every removal: one batch per hint for all of
     // them, so a tick of many removals is not copied for every such socket.
     let mut whole_queue: FastMap<Option<usize>, Arc<TextBatch>> = FastMap::default();
@@ -98,25 +100,20 @@ fn plan_bounded(
         if listener.in_call {
             continue;
         }
+        let hint = match last_hint {
+            Some((user, hint)) if user == listener.user => hint,
+            _ => {
+                let hint = hint_for(listener.user, &arrivals, pages, now, rule);
+                last_hint = Some((listener.user, hint));
+                hint
+            }
+        };
         let overlay = pages.get(&listener.user);
         let shows_everyone = overlay.is_some_and(|o| o.shown == Some(Shown::All));
         let mut picked: Vec<usize> = match overlay {
             Some(overlay) if !shows_everyone => removals.shown_by(overlay),
             _ => Vec::new(),
         };
-        let hint = *hinted.entry(listener.user).or_insert_with(|| {
-            let overlay = pages.get(&listener.user);
-            let due = overlay
-                .and_then(|o| o.hinted_at)
-                .is_none_or(|at| now - at >= rule.hint_interval_ms);
-            let hint = due
-                .then(|| arrivals.first_appearing_on(overlay, &listener.user))
-                .flatten();
-            if hint.is_some() {
-                pages.get_mut(listener.user).hinted_at = Some(now);
-            }
-            hint
-        });
         if shows_everyone {
             if hint.is_none() && removals.0.is_empty() {
                 continue;
@@ -135,6 +132,26 @@ fn plan_bounded(
         }
     }
     deliveries
+}
+
+/// The arrival to hint to `user`'s overlay, if one is due and would appear on its page;
+/// recorded as sent.
+fn hint_for(
+    user: UserId,
+    arrivals: &ById,
+    pages: &mut DisplayedPages,
+    now: i64,
+    rule: &DeliveryRule,
+) -> Option<usize> {
+    let overlay = pages.get(&user);
+    let due = overlay
+        .and_then(|o| o.hinted_at)
+        .is_none_or(|at| now - at >= rule.hint_interval_ms);
+    let hint = due
+        .then(|| arrivals.first_appearing_on(overlay, &user))
+        .flatten()?;
+    pages.get_mut(user).hinted_at = Some(now);
+    Some(hint)
 }
 
 /// The frames of the changes `picked` (indexes, any order, no repeats), in change order.
